@@ -1,0 +1,106 @@
+"""NuExtract API client.
+
+The public names below are loaded on first use, so that ``import numind.openapi_client``
+costs little more than its dependencies. Start with::
+
+    import numind.openapi_client
+
+    configuration = numind.openapi_client.Configuration()   # reads NUMIND_API_KEY
+    with numind.openapi_client.ApiClient(configuration) as api_client:
+        api = numind.openapi_client.AuthenticationApi(api_client)
+        print(api.get_api_auth_me().email)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from numind import __version__
+
+if TYPE_CHECKING:
+    from .api.authentication_api import AuthenticationApi
+    from .api_client import ApiClient
+    from .api_response import ApiResponse
+    from .configuration import Configuration
+    from .exceptions import (
+        ApiAttributeError,
+        ApiConnectionError,
+        ApiException,
+        ApiKeyError,
+        ApiTimeoutError,
+        ApiTypeError,
+        ApiValueError,
+        BadRequestException,
+        ConflictException,
+        ForbiddenException,
+        NotFoundException,
+        OpenApiException,
+        ServiceException,
+        UnauthorizedException,
+        UnprocessableEntityException,
+    )
+    from .models.create_or_update_user_token import CreateOrUpdateUserToken
+    from .models.error import Error
+    from .models.token_code_request import TokenCodeRequest
+    from .models.token_refresh_request import TokenRefreshRequest
+    from .models.token_request import TokenRequest
+    from .models.token_response import TokenResponse
+    from .models.user import User
+    from .models.user_token_response import UserTokenResponse
+
+__all__ = [
+    "__version__",
+    "ApiAttributeError",
+    "ApiClient",
+    "ApiConnectionError",
+    "ApiException",
+    "ApiKeyError",
+    "ApiResponse",
+    "ApiTimeoutError",
+    "ApiTypeError",
+    "ApiValueError",
+    "AuthenticationApi",
+    "BadRequestException",
+    "Configuration",
+    "ConflictException",
+    "CreateOrUpdateUserToken",
+    "Error",
+    "ForbiddenException",
+    "NotFoundException",
+    "OpenApiException",
+    "ServiceException",
+    "TokenCodeRequest",
+    "TokenRefreshRequest",
+    "TokenRequest",
+    "TokenResponse",
+    "UnauthorizedException",
+    "UnprocessableEntityException",
+    "User",
+    "UserTokenResponse",
+]
+
+_MODULES = {
+    "AuthenticationApi": ".api.authentication_api",
+    "ApiClient": ".api_client",
+    "ApiResponse": ".api_response",
+    "Configuration": ".configuration",
+}
+
+
+def _module_of(name: str) -> str:
+    if name in _MODULES:
+        return _MODULES[name]
+    return ".exceptions" if name.endswith(("Error", "Exception")) and name != "Error" else ".models"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__ or name == "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_module_of(name), __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,517 @@
+"""ApiClient: the one request pipeline (check arguments -> serialize -> send -> decode)."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import functools
+import importlib
+import json
+import logging
+import time
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+    cast,
+)
+from urllib.parse import quote
+
+import urllib3
+
+from numind import __version__
+
+from ._endpoint import Endpoint, Param, RequestOptions
+from .api_response import ApiResponse
+from .configuration import Configuration
+from .exceptions import ApiException, ApiTypeError, ApiValueError
+from .rest import RESTClientObject, RESTResponse
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from pydantic import ValidationError
+
+    from ._types import RequestTimeout
+
+__all__ = ["ApiClient"]
+
+T = TypeVar("T")
+logger = logging.getLogger("numind.openapi_client")
+
+RequestSerialized = Tuple[str, str, Dict[str, str], Any, List[Tuple[str, Any]]]
+
+
+class ApiClient:
+    """Sends the requests of the API classes and decodes their answers.
+
+    One client holds one connection pool: create it once, share it (it is thread-safe),
+    and close it when done, best with ``with ApiClient(configuration) as api_client:``.
+
+    :param configuration: settings; ``Configuration.get_default()`` when omitted.
+    :param header_name: a header sent with every request ...
+    :param header_value: ... and its value.
+    :param cookie: a ``Cookie`` header sent with every request.
+    """
+
+    PRIMITIVE_TYPES = (float, bool, bytes, str, int)
+    _default: ClassVar[Optional[ApiClient]] = None
+
+    def __init__(
+        self,
+        configuration: Optional[Configuration] = None,
+        header_name: Optional[str] = None,
+        header_value: Optional[str] = None,
+        cookie: Optional[str] = None,
+    ) -> None:
+        self.configuration = configuration or Configuration.get_default()
+        self.rest_client = RESTClientObject(self.configuration)
+        self.default_headers: Dict[str, str] = {}
+        if header_name is not None and header_value is not None:
+            self.default_headers[header_name] = header_value
+        self.cookie = cookie
+        self.user_agent = f"numind-python/{__version__}"
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections. The client can still be used; it reconnects."""
+        self.rest_client.close()
+
+    @property
+    def user_agent(self) -> str:
+        """The ``User-Agent`` header: this package and its version."""
+        return self.default_headers["User-Agent"]
+
+    @user_agent.setter
+    def user_agent(self, value: str) -> None:
+        self.default_headers["User-Agent"] = value
+
+    def set_default_header(self, header_name: str, header_value: str) -> None:
+        """Send this header with every request (a call's ``_headers`` still win)."""
+        self.default_headers[header_name] = header_value
+
+    @classmethod
+    def get_default(cls) -> ApiClient:
+        """The client used by API classes created without one."""
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    @classmethod
+    def set_default(cls, default: Optional[ApiClient]) -> None:
+        """Make ``default`` the client of API classes created without one."""
+        cls._default = default
+
+    # -- the pipeline of the API classes --------------------------------------------------
+
+    def invoke(
+        self, endpoint: Endpoint[T], args: Sequence[Any], options: RequestOptions
+    ) -> ApiResponse[T]:
+        """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
+        response = self._send(endpoint, args, options)
+        response.read()
+        return cast(
+            "ApiResponse[T]",
+            self.response_deserialize(response, endpoint.response_types),
+        )
+
+    def invoke_unread(
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+    ) -> urllib3.BaseHTTPResponse:
+        """Call ``endpoint`` and return urllib3's response with its body unread."""
+        return self._send(endpoint, args, options).response
+
+    def _send(
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+    ) -> RESTResponse:
+        method, url, headers, body, _ = self._serialize(endpoint, args, options)
+        return self.call_api(method, url, headers, body, _request_timeout=options.request_timeout)
+
+    def _serialize(
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+    ) -> RequestSerialized:
+        path_params: Dict[str, str] = {}
+        query_params: List[Tuple[str, Any]] = []
+        body: Any = None
+        for param, value in zip(endpoint.params, args):
+            value = _checked_argument(endpoint, param, value)
+            if param.location == "path":
+                path_params[param.wire_name] = value
+            elif param.location == "query":
+                query_params.append((param.wire_name, value))
+            else:
+                body = value
+
+        header_params: Dict[str, str] = {"Accept": endpoint.accept}
+        if endpoint.content_types:
+            header_params["Content-Type"] = _content_type(endpoint, options.content_type)
+        elif options.content_type is not None:
+            raise ApiValueError(
+                f"{endpoint.operation_id}() sends no request body, so it takes no _content_type"
+            )
+        if options.headers:
+            header_params.update(options.headers)
+
+        host = None
+        if options.host_index is not None:
+            host = self.configuration.get_host_from_settings(options.host_index)
+        serialized = self.param_serialize(
+            endpoint.method,
+            endpoint.path,
+            path_params=path_params,
+            query_params=query_params,
+            header_params=header_params,
+            body=body,
+            auth_settings=list(endpoint.auth),
+            _host=host,
+            _request_auth=options.request_auth,
+        )
+        if endpoint.auth and "Authorization" not in serialized[2]:
+            raise ApiValueError(
+                f"{endpoint.operation_id}() needs an access token, and none is set: set "
+                "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
+                "(an API key works), or pass _request_auth"
+            )
+        return serialized
+
+    # -- generated-style building blocks ------------------------------------------------
+
+    def param_serialize(
+        self,
+        method: str,
+        resource_path: str,
+        path_params: Optional[Mapping[str, Any]] = None,
+        query_params: Optional[List[Tuple[str, Any]]] = None,
+        header_params: Optional[Mapping[str, Any]] = None,
+        body: Any = None,
+        post_params: Optional[List[Tuple[str, Any]]] = None,
+        files: Optional[Mapping[str, Any]] = None,
+        auth_settings: Optional[Sequence[str]] = None,
+        collection_formats: Optional[Mapping[str, str]] = None,
+        _host: Optional[str] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+    ) -> RequestSerialized:
+        """Build ``(method, url, headers, body, post_params)`` for ``call_api``.
+
+        Headers, lowest precedence first: the client's default headers, authentication,
+        then ``header_params``. Path parameters are percent-encoded, so that no value can
+        reach another path.
+        """
+        if files:
+            raise ApiValueError("files are not supported: no operation of this API uploads files")
+        headers = urllib3.HTTPHeaderDict(self.default_headers)
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        query: List[Tuple[str, Any]] = list(query_params or [])
+        self.update_params_for_auth(
+            headers, query, auth_settings, resource_path, method, body, _request_auth
+        )
+        for name, value in (header_params or {}).items():
+            headers[name] = str(value)
+        _check_headers(headers)
+
+        for name, value in (path_params or {}).items():
+            segment = _quote_path_segment(str(value), self.configuration.safe_chars_for_path_param)
+            resource_path = resource_path.replace("{" + name + "}", segment)
+
+        url = (_host or self.configuration.host).rstrip("/") + resource_path
+        if query:
+            url += "?" + self.parameters_to_url_query(query, collection_formats)
+        if body is not None:
+            body = self.sanitize_for_serialization(body)
+        return method, url, cast(Dict[str, str], headers), body, list(post_params or [])
+
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+        post_params: Optional[List[Tuple[str, Any]]] = None,
+        _request_timeout: RequestTimeout = None,
+    ) -> RESTResponse:
+        """Send a request built by ``param_serialize``; the body of the answer is unread."""
+        started = time.perf_counter()
+        response = self.rest_client.request(
+            method,
+            url,
+            headers=header_params,
+            body=body,
+            post_params=post_params,
+            _request_timeout=_request_timeout,
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d %s (%.1f ms)",
+                method,
+                url,
+                response.status,
+                response.reason,
+                (time.perf_counter() - started) * 1000,
+            )
+        return response
+
+    def response_deserialize(
+        self,
+        response_data: RESTResponse,
+        response_types_map: Optional[Mapping[str, Optional[str]]] = None,
+    ) -> ApiResponse[Any]:
+        """Decode a read response by its status and media type.
+
+        A 2xx answer gives an ``ApiResponse``; any other raises the ``ApiException``
+        subclass of its status, with the decoded body (an ``Error``, or text) as ``data``.
+        """
+        status = response_data.status
+        raw = response_data.read()
+        success = 200 <= status <= 299
+        response_type = _response_type(response_types_map or {}, status)
+        content_type = response_data.getheader("Content-Type")
+        data: Any = None
+        if response_type is not None and (raw or not success):
+            try:
+                data = self.deserialize(raw, response_type, content_type)
+            except (ValueError, _DecodeError) as exc:
+                if success:
+                    raise ApiException(
+                        status=status,
+                        reason=f"The response is not a valid {response_type}: {_describe(exc)}",
+                        http_resp=response_data,
+                    ) from None
+        if not success:
+            text = raw.decode("utf-8", errors="replace")
+            raise ApiException.from_response(http_resp=response_data, body=text, data=data)
+        return ApiResponse(
+            status_code=status, data=data, headers=response_data.headers, raw_data=raw
+        )
+
+    def deserialize(
+        self,
+        response_text: Union[str, bytes],
+        response_type: str,
+        content_type: Optional[str],
+    ) -> Any:
+        """Decode a body as ``response_type`` (a model name, ``List[Model]``, ``str``, ``object``).
+
+        Raises ``ValueError`` (pydantic's ``ValidationError`` among them) when it does not fit.
+        """
+        media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+        if media == "application/json" or media.endswith("+json"):
+            return _decoder(response_type)(response_text)
+        if media.startswith("text/") and response_type == "str":
+            if isinstance(response_text, bytes):
+                return response_text.decode(_charset(content_type))
+            return response_text
+        raise _DecodeError(f"a {content_type} body cannot be decoded as {response_type}")
+
+    def sanitize_for_serialization(self, obj: Any) -> Any:
+        """Turn models (by wire name), dates, enums and containers into JSON-ready values."""
+        if obj is None or isinstance(obj, self.PRIMITIVE_TYPES):
+            return obj
+        if isinstance(obj, enum.Enum):
+            return obj.value
+        if isinstance(obj, (list, tuple)):
+            return [self.sanitize_for_serialization(item) for item in obj]
+        if isinstance(obj, (datetime.datetime, datetime.date)):
+            return obj.isoformat()
+        if isinstance(obj, decimal.Decimal):
+            return str(obj)
+        if isinstance(obj, dict):
+            return {key: self.sanitize_for_serialization(val) for key, val in obj.items()}
+        to_dict = getattr(obj, "to_dict", None)
+        if callable(to_dict):
+            return self.sanitize_for_serialization(to_dict())
+        raise ApiTypeError(f"Cannot serialize a {type(obj).__name__} to JSON")
+
+    def parameters_to_url_query(
+        self,
+        params: Union[Mapping[str, Any], List[Tuple[str, Any]]],
+        collection_formats: Optional[Mapping[str, str]] = None,
+    ) -> str:
+        """Encode query parameters; lists follow ``collection_formats`` (default ``csv``)."""
+        pairs: List[Tuple[str, str]] = []
+        items = params.items() if isinstance(params, Mapping) else params
+        delimiters = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
+        for name, value in items:
+            if isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, dict):
+                value = json.dumps(value)
+            if isinstance(value, (list, tuple)):
+                fmt = (collection_formats or {}).get(name, "csv")
+                if fmt == "multi":
+                    pairs.extend((name, str(item)) for item in value)
+                    continue
+                value = delimiters[fmt].join(str(item) for item in value)
+            pairs.append((name, str(value)))
+        return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+
+    def update_params_for_auth(
+        self,
+        headers: Any,
+        queries: List[Tuple[str, Any]],
+        auth_settings: Optional[Sequence[str]],
+        resource_path: str,
+        method: str,
+        body: Any,
+        request_auth: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """Add the credentials of ``auth_settings`` (or of ``request_auth``, which wins)."""
+        if request_auth:
+            _apply_auth(headers, queries, request_auth)
+            return
+        if not auth_settings:
+            return
+        settings = self.configuration.auth_settings()
+        for name in auth_settings:
+            if name in settings:
+                _apply_auth(headers, queries, settings[name])
+
+
+class _DecodeError(ValueError):
+    """A body that cannot be decoded as the declared type."""
+
+
+def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[str, Any]) -> None:
+    where = setting.get("in")
+    if where == "header":
+        headers[setting["key"]] = setting["value"]
+    elif where == "query":
+        queries.append((setting["key"], setting["value"]))
+    elif where != "cookie":
+        raise ApiValueError(
+            "Invalid _request_auth: 'in' must be 'header', 'query' or 'cookie'; use an entry "
+            "of Configuration.auth_settings() as a model"
+        )
+    else:
+        headers["Cookie"] = setting["value"]
+
+
+def _checked_argument(endpoint: Endpoint[Any], param: Param, value: Any) -> Any:
+    where = f"{endpoint.operation_id}() argument {param.name!r}"
+    if param.type_name == "str":
+        if not isinstance(value, str):
+            raise ApiTypeError(f"{where} must be a str, not {type(value).__name__}")
+        if param.location == "path" and not value:
+            raise ApiValueError(f"{where} must not be empty")
+        return value
+    model = _model_class(param.type_name)
+    if isinstance(value, model):
+        return value
+    accepted = [model] + [_model_class(name) for name in param.also_accepts]
+    if any(isinstance(value, cls) for cls in accepted[1:]):
+        return value
+    if isinstance(value, dict):
+        try:
+            return model.from_dict(value)
+        except ValueError as exc:
+            raise ApiValueError(
+                f"{where} is not a valid {param.type_name}: {_describe(exc)}"
+            ) from None
+    names = ", ".join(cls.__name__ for cls in accepted)
+    raise ApiTypeError(f"{where} must be a {names} or a dict, not {type(value).__name__}")
+
+
+def _describe(exc: BaseException) -> str:
+    """A validation error as text that names the fields but never echoes the input values
+    (they may be secrets, such as a refresh token)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    parts = []
+    for error in cast("ValidationError", exc).errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("ai.numind."))
+        msg = error["msg"]
+        if error["type"] == "extra_forbidden":
+            msg = "unknown field"
+        parts.append(f"{loc!r}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def _content_type(endpoint: Endpoint[Any], requested: Optional[str]) -> str:
+    if requested is None:
+        return endpoint.content_types[0]
+    if requested.split(";", 1)[0].strip().lower() not in endpoint.content_types:
+        raise ApiValueError(
+            f"Invalid _content_type {requested!r} for {endpoint.operation_id}(): "
+            f"it sends {', '.join(endpoint.content_types)}"
+        )
+    return requested
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if any(c in name or c in value for c in "\r\n\0"):
+            # The value is not shown: it may be a token.
+            raise ApiValueError(
+                f"Header {name!r} contains a line break or NUL; remove CR, LF and NUL from it"
+            )
+
+
+def _quote_path_segment(value: str, safe: str) -> str:
+    segment = quote(value, safe=safe)
+    # "." and ".." would be resolved away by URL normalisation and reach another path.
+    if segment in (".", ".."):
+        segment = segment.replace(".", "%2E")
+    return segment
+
+
+def _response_type(types: Mapping[str, Optional[str]], status: int) -> Optional[str]:
+    for key in (str(status), f"{str(status)[0]}XX"):
+        if key in types:
+            return types[key]
+    if 200 <= status <= 299:
+        return types.get("200")
+    return types.get("0")
+
+
+def _charset(content_type: Optional[str]) -> str:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+@functools.cache
+def _model_class(name: str) -> Any:
+    return getattr(importlib.import_module(".models", __package__), name)
+
+
+@functools.cache
+def _decoder(type_name: str) -> Callable[[Union[str, bytes]], Any]:
+    """The fastest way to decode a JSON body as ``type_name``: straight into the model."""
+    from pydantic import TypeAdapter
+
+    if type_name == "object":
+        return json.loads
+    if type_name in ("bytearray", "bytes"):
+        return lambda raw: raw
+    builtin = {"str": str, "int": int, "float": float, "bool": bool}.get(type_name)
+    if builtin is not None:
+        return TypeAdapter(builtin).validate_json
+    if type_name.startswith("List[") and type_name.endswith("]"):
+        return TypeAdapter(List[_model_class(type_name[5:-1])]).validate_json  # type: ignore[misc]
+    return cast(
+        "Callable[[Union[str, bytes]], Any]",
+        _model_class(type_name).model_validate_json,
+    )

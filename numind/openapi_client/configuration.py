@@ -1,0 +1,251 @@
+"""Configuration: where to connect, how to authenticate, and the transport policy."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import platform
+import sys
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
+
+import urllib3
+
+from numind import __version__
+
+from .exceptions import ApiValueError
+
+__all__ = ["Configuration", "DEFAULT_HOST"]
+
+DEFAULT_HOST = "https://api.nuextract.ai/v1"
+#: Environment variable holding an access token or API key, read when none is given.
+ENV_API_KEY = "NUMIND_API_KEY"
+#: Environment variable holding the base URL, read when no host is given.
+ENV_BASE_URL = "NUMIND_BASE_URL"
+
+ServerVariables = Dict[str, str]
+SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
+
+
+class Configuration:
+    """Settings of an ``ApiClient``.
+
+    With no arguments, the access token comes from ``NUMIND_API_KEY`` and the host from
+    ``NUMIND_BASE_URL`` (default ``https://api.nuextract.ai/v1``)::
+
+        configuration = Configuration(host="https://api.nuextract.ai/v1",
+                                      access_token=os.environ["NUMIND_API_KEY"])
+
+    :param host: base URL of the API, including its base path (``/v1``).
+    :param access_token: OAuth access token or user token (API key), sent as a bearer token.
+    :param retries: retries of the transport: an int, or a ``urllib3.Retry``.
+    :param ssl_ca_cert: path of a CA bundle that signs the server's certificate.
+    :param ca_cert_data: the same, as PEM text or DER bytes.
+    :param cert_file: client certificate (PEM) for mutual TLS.
+    :param key_file: private key of ``cert_file``.
+    :param verify_ssl: verify the server's TLS certificate (keep it on outside tests).
+    :param proxy: URL of an HTTP(S) proxy; ``proxy_headers`` are sent to it.
+    :param connection_pool_maxsize: connections kept per host.
+    :param debug: log requests and responses of this client at DEBUG.
+    """
+
+    _default: ClassVar[Optional[Configuration]] = None
+
+    def __init__(
+        self,
+        host: Optional[str] = None,
+        *,
+        access_token: Optional[str] = None,
+        server_index: Optional[int] = None,
+        server_variables: Optional[ServerVariables] = None,
+        retries: Union[int, urllib3.Retry, None] = None,
+        ssl_ca_cert: Optional[str] = None,
+        ca_cert_data: Union[str, bytes, None] = None,
+        cert_file: Optional[str] = None,
+        key_file: Optional[str] = None,
+        verify_ssl: bool = True,
+        assert_hostname: Union[bool, str, None] = None,
+        tls_server_name: Optional[str] = None,
+        proxy: Optional[str] = None,
+        proxy_headers: Optional[Mapping[str, str]] = None,
+        connection_pool_maxsize: Optional[int] = None,
+        socket_options: Optional[SocketOptions] = None,
+        safe_chars_for_path_param: str = "",
+        client_side_validation: bool = True,
+        debug: Optional[bool] = None,
+        logger_file: Optional[str] = None,
+    ) -> None:
+        if host is None:
+            host = os.environ.get(ENV_BASE_URL) or None
+        if host is None and server_index is None:
+            server_index = 0
+        self._base_path = DEFAULT_HOST if host is None else _checked_host(host)
+        self.server_index = server_index
+        self.server_variables: ServerVariables = dict(server_variables or {})
+        self.access_token = access_token if access_token is not None else _env_token()
+        self.retries = retries
+        self.ssl_ca_cert = ssl_ca_cert
+        self.ca_cert_data = ca_cert_data
+        self.cert_file = cert_file
+        self.key_file = key_file
+        self.verify_ssl = verify_ssl
+        self.assert_hostname = assert_hostname
+        self.tls_server_name = tls_server_name
+        self.proxy = proxy
+        self.proxy_headers = dict(proxy_headers) if proxy_headers else None
+        self.connection_pool_maxsize = connection_pool_maxsize or (os.cpu_count() or 1) * 5
+        self.socket_options = socket_options
+        self.safe_chars_for_path_param = safe_chars_for_path_param
+        self.client_side_validation = client_side_validation
+        self.datetime_format = "%Y-%m-%dT%H:%M:%S.%f%z"
+        self.date_format = "%Y-%m-%d"
+
+        self.logger: Dict[str, logging.Logger] = {
+            "package_logger": logging.getLogger("numind.openapi_client")
+        }
+        self.logger_format = "%(asctime)s %(levelname)s %(message)s"
+        self.logger_stream_handler: Optional[logging.Handler] = None
+        self.logger_file_handler: Optional[logging.Handler] = None
+        self._logger_file: Optional[str] = None
+        self._debug = False
+        if logger_file is not None:
+            self.logger_file = logger_file
+        if debug is not None:
+            self.debug = debug
+
+    # -- host ---------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """The base URL that request paths are joined to (its base path is kept)."""
+        if self.server_index is None:
+            return self._base_path
+        return self.get_host_from_settings(self.server_index, self.server_variables)
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self._base_path = _checked_host(value)
+        self.server_index = None
+
+    def get_host_settings(self) -> List[Dict[str, Any]]:
+        """The servers of the API, as in the OpenAPI document."""
+        return [{"url": DEFAULT_HOST, "description": "NuExtract API", "variables": {}}]
+
+    def get_host_from_settings(
+        self,
+        index: Optional[int],
+        variables: Optional[ServerVariables] = None,
+        servers: Optional[List[Dict[str, Any]]] = None,
+    ) -> str:
+        """The URL of server ``index`` with its ``variables`` filled in."""
+        if index is None:
+            return self._base_path
+        servers = self.get_host_settings() if servers is None else servers
+        if not 0 <= index < len(servers):
+            raise ApiValueError(
+                f"Invalid host index {index}: there are {len(servers)} host settings, "
+                f"so use an index from 0 to {len(servers) - 1}"
+            )
+        server = servers[index]
+        url: str = server["url"]
+        for name, spec in server.get("variables", {}).items():
+            value = (variables or {}).get(name, spec["default_value"])
+            allowed = spec.get("enum_values")
+            if allowed and value not in allowed:
+                raise ApiValueError(
+                    f"Invalid value {value!r} for host variable {name!r}: use one of {allowed}"
+                )
+            url = url.replace("{" + name + "}", value)
+        return url
+
+    # -- authentication -----------------------------------------------------------------
+
+    def auth_settings(self) -> Dict[str, Dict[str, Any]]:
+        """The auth settings by scheme name; empty when no access token is set."""
+        if not self.access_token:
+            return {}
+        return {
+            "oauth2Auth": {
+                "type": "oauth2",
+                "in": "header",
+                "key": "Authorization",
+                "value": "Bearer " + self.access_token,
+            }
+        }
+
+    # -- logging ------------------------------------------------------------------------
+
+    @property
+    def debug(self) -> bool:
+        """Log each request and response of this client at DEBUG (secrets are not logged)."""
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._debug = value
+        level = logging.DEBUG if value else logging.WARNING
+        for logger in self.logger.values():
+            logger.setLevel(level)
+            if value and self.logger_stream_handler is None and not self.logger_file_handler:
+                self.logger_stream_handler = logging.StreamHandler()
+                self.logger_stream_handler.setFormatter(logging.Formatter(self.logger_format))
+                logger.addHandler(self.logger_stream_handler)
+
+    @property
+    def logger_file(self) -> Optional[str]:
+        """A file that the package logger also writes to."""
+        return self._logger_file
+
+    @logger_file.setter
+    def logger_file(self, value: Optional[str]) -> None:
+        self._logger_file = value
+        if value:
+            self.logger_file_handler = logging.FileHandler(value)
+            self.logger_file_handler.setFormatter(logging.Formatter(self.logger_format))
+            for logger in self.logger.values():
+                logger.addHandler(self.logger_file_handler)
+
+    # -- defaults -----------------------------------------------------------------------
+
+    @classmethod
+    def set_default(cls, default: Optional[Configuration]) -> None:
+        """Make ``default`` the configuration of clients created without one."""
+        cls._default = default
+
+    @classmethod
+    def get_default(cls) -> Configuration:
+        """The default configuration (created from the environment on first use)."""
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    @classmethod
+    def get_default_copy(cls) -> Configuration:
+        """A copy of the default configuration."""
+        return copy.copy(cls.get_default())
+
+    def to_debug_report(self) -> str:
+        """Versions and settings to paste in a bug report. It never contains secrets."""
+        return (
+            "Python SDK Debug Report:\n"
+            f"OS: {sys.platform} ({platform.platform()})\n"
+            f"Python Version: {sys.version.split()[0]}\n"
+            "Version of the API: 1.0.0\n"
+            f"SDK Package Version: {__version__}\n"
+            f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
+            f"Host: {self.host}\n"
+            f"Access token set: {'yes' if self.access_token else 'no'}"
+        )
+
+
+def _checked_host(host: str) -> str:
+    if not isinstance(host, str) or not host.startswith(("http://", "https://")):
+        raise ApiValueError(
+            f"Invalid host {host!r}: give the full base URL with its scheme and base path, "
+            f"such as {DEFAULT_HOST!r}"
+        )
+    return host.rstrip("/")
+
+
+def _env_token() -> Optional[str]:
+    return os.environ.get(ENV_API_KEY) or None

@@ -1,0 +1,209 @@
+"""Every exception the client raises.
+
+::
+
+    OpenApiException
+    ├── ApiTypeError (TypeError)          an argument of the wrong type; nothing was sent
+    ├── ApiValueError (ValueError)        an argument with a bad value; nothing was sent
+    ├── ApiKeyError (KeyError)
+    ├── ApiAttributeError (AttributeError)
+    ├── ApiConnectionError                the server could not be reached or the connection failed
+    │   └── ApiTimeoutError               no answer within the timeout
+    └── ApiException                      the server answered with an error status, or an
+        │                                 answer that could not be decoded
+        ├── BadRequestException           400
+        ├── UnauthorizedException         401
+        ├── ForbiddenException            403
+        ├── NotFoundException             404
+        ├── ConflictException             409
+        ├── UnprocessableEntityException  422
+        └── ServiceException              5xx
+
+``ApiException.from_response`` is the one place that maps a status to its class.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Type, Union
+
+if TYPE_CHECKING:
+    from .rest import RESTResponse
+
+__all__ = [
+    "OpenApiException",
+    "ApiTypeError",
+    "ApiValueError",
+    "ApiKeyError",
+    "ApiAttributeError",
+    "ApiConnectionError",
+    "ApiTimeoutError",
+    "ApiException",
+    "BadRequestException",
+    "UnauthorizedException",
+    "ForbiddenException",
+    "NotFoundException",
+    "ConflictException",
+    "UnprocessableEntityException",
+    "ServiceException",
+]
+
+PathToItem = Optional[Sequence[Union[str, int]]]
+
+
+def render_path(path_to_item: Sequence[Union[str, int]]) -> str:
+    """Render a path such as ``["a", 0, "b"]`` as ``['a'][0]['b']``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f"['{p}']" for p in path_to_item)
+
+
+class OpenApiException(Exception):
+    """The base class of every exception raised by this package."""
+
+
+class _PathMixin:
+    def _with_path(self, msg: str, path_to_item: PathToItem) -> str:
+        self.path_to_item = path_to_item
+        return f"{msg} at {render_path(path_to_item)}" if path_to_item else msg
+
+
+class ApiTypeError(OpenApiException, TypeError, _PathMixin):
+    """An argument has the wrong type. Raised before any request is sent."""
+
+    def __init__(
+        self,
+        msg: str,
+        path_to_item: PathToItem = None,
+        valid_classes: Optional[Sequence[type]] = None,
+        key_type: Optional[bool] = None,
+    ) -> None:
+        self.valid_classes = valid_classes
+        self.key_type = key_type
+        super().__init__(self._with_path(msg, path_to_item))
+
+
+class ApiValueError(OpenApiException, ValueError, _PathMixin):
+    """An argument has a bad value. Raised before any request is sent."""
+
+    def __init__(self, msg: str, path_to_item: PathToItem = None) -> None:
+        super().__init__(self._with_path(msg, path_to_item))
+
+
+class ApiAttributeError(OpenApiException, AttributeError, _PathMixin):
+    """An attribute that does not exist was asked for."""
+
+    def __init__(self, msg: str, path_to_item: PathToItem = None) -> None:
+        super().__init__(self._with_path(msg, path_to_item))
+
+
+class ApiKeyError(OpenApiException, KeyError, _PathMixin):
+    """A key that does not exist was asked for."""
+
+    def __init__(self, msg: str, path_to_item: PathToItem = None) -> None:
+        super().__init__(self._with_path(msg, path_to_item))
+
+
+class ApiConnectionError(OpenApiException):
+    """The request did not get an answer: connection refused or reset, DNS, TLS or proxy failure.
+
+    ``method`` and ``url`` say which request failed; ``__cause__`` is the urllib3 error.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The server did not answer (connect or read) within the timeout."""
+
+
+class ApiException(OpenApiException):
+    """The server answered with an error status, or with an answer that could not be decoded.
+
+    Attributes: ``status`` (int), ``reason`` (str), ``body`` (the raw body as text),
+    ``data`` (the decoded body: an ``Error`` model, or the text of a ``text/plain`` answer,
+    or None), ``headers`` (the response headers).
+    """
+
+    def __init__(
+        self,
+        status: Optional[int] = None,
+        reason: Optional[str] = None,
+        http_resp: Optional[RESTResponse] = None,
+        *,
+        body: Optional[str] = None,
+        data: Any = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.body = body
+        self.data = data
+        self.headers: Optional[Mapping[str, str]] = None
+        if http_resp is not None:
+            if self.status is None:
+                self.status = http_resp.status
+            if self.reason is None:
+                self.reason = http_resp.reason
+            if self.body is None and http_resp.data is not None:
+                self.body = http_resp.data.decode("utf-8", errors="replace")
+            self.headers = http_resp.getheaders()
+        super().__init__(self.__str__())
+
+    @classmethod
+    def from_response(
+        cls, *, http_resp: RESTResponse, body: Optional[str], data: Any
+    ) -> ApiException:
+        """Build the exception that matches ``http_resp.status`` (the one status -> class map)."""
+        return _class_for_status(http_resp.status)(http_resp=http_resp, body=body, data=data)
+
+    def __str__(self) -> str:
+        text = f"({self.status}) {self.reason or ''}".rstrip()
+        detail = getattr(self.data, "message", None) or self.data or self.body
+        if detail:
+            detail = str(detail)
+            text += ": " + (detail if len(detail) <= 300 else detail[:300] + "...")
+        return text
+
+
+class BadRequestException(ApiException):
+    """400 Bad Request: the server rejected a value; ``body`` says which."""
+
+
+class UnauthorizedException(ApiException):
+    """401 Unauthorized: the access token or API key is missing, expired or revoked."""
+
+
+class ForbiddenException(ApiException):
+    """403 Forbidden."""
+
+
+class NotFoundException(ApiException):
+    """404 Not Found."""
+
+
+class ConflictException(ApiException):
+    """409 Conflict."""
+
+
+class UnprocessableEntityException(ApiException):
+    """422 Unprocessable Entity."""
+
+
+class ServiceException(ApiException):
+    """5xx: the server failed."""
+
+
+_BY_STATUS = {
+    400: BadRequestException,
+    401: UnauthorizedException,
+    403: ForbiddenException,
+    404: NotFoundException,
+    409: ConflictException,
+    422: UnprocessableEntityException,
+}
+
+
+def _class_for_status(status: int) -> Type[ApiException]:
+    if 500 <= status <= 599:
+        return ServiceException
+    return _BY_STATUS.get(status, ApiException)

@@ -1,0 +1,20 @@
+"""TokenRefreshRequest."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import StrictStr
+
+from ._base import RequestModel
+
+__all__ = ["TokenRefreshRequest"]
+
+
+class TokenRefreshRequest(RequestModel):
+    """Exchange a refresh token (``token``) for a fresh access token and refresh token."""
+
+    token: StrictStr
+    type: Literal["ai.numind.extract.shared.TokenRefreshRequest"] = (
+        "ai.numind.extract.shared.TokenRefreshRequest"
+    )

@@ -1,0 +1,194 @@
+"""The HTTP transport: one urllib3 pool manager. It knows HTTP, not the API."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import urlencode
+
+import urllib3
+from urllib3.exceptions import (
+    HTTPError,
+    MaxRetryError,
+    ProtocolError,
+    ProxyError,
+    SSLError,
+)
+from urllib3.exceptions import (
+    TimeoutError as Urllib3TimeoutError,
+)
+
+from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
+
+if TYPE_CHECKING:
+    from ._types import RequestTimeout
+    from .configuration import Configuration
+
+# ``from numind.openapi_client.rest import ApiException`` is how the generated docs import it.
+__all__ = ["RESTClientObject", "RESTResponse", "ApiException", "to_urllib3_timeout"]
+
+#: Used when neither the call nor the configuration sets a timeout: a dead host is detected
+#: within 10 s, and an answer may take up to 60 s (no endpoint of this API is slow).
+DEFAULT_TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
+
+
+class RESTResponse:
+    """A response whose body has been, or can be, read with ``read()``."""
+
+    def __init__(self, resp: urllib3.BaseHTTPResponse) -> None:
+        self.response = resp
+        self.status = resp.status
+        self.reason = resp.reason
+        self.data: Optional[bytes] = None
+
+    def read(self) -> bytes:
+        """Read the whole body (once) and release the connection to the pool."""
+        if self.data is None:
+            self.data = self.response.data
+        return self.data
+
+    @property
+    def headers(self) -> urllib3.HTTPHeaderDict:
+        return self.response.headers
+
+    def getheaders(self) -> urllib3.HTTPHeaderDict:
+        """All response headers."""
+        return self.response.headers
+
+    def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """One response header, or ``default``."""
+        return self.response.headers.get(name, default)
+
+
+class RESTClientObject:
+    """Sends requests through one urllib3 ``PoolManager`` (or ``ProxyManager``)."""
+
+    def __init__(self, configuration: Configuration) -> None:
+        pool_args: Dict[str, Any] = {
+            "cert_reqs": ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE,
+            "ca_certs": configuration.ssl_ca_cert,
+            "ca_cert_data": configuration.ca_cert_data,
+            "cert_file": configuration.cert_file,
+            "key_file": configuration.key_file,
+            "maxsize": configuration.connection_pool_maxsize,
+            "timeout": DEFAULT_TIMEOUT,
+        }
+        if configuration.assert_hostname is not None:
+            pool_args["assert_hostname"] = configuration.assert_hostname
+        if configuration.tls_server_name:
+            pool_args["server_hostname"] = configuration.tls_server_name
+        if configuration.socket_options is not None:
+            pool_args["socket_options"] = configuration.socket_options
+        if configuration.retries is not None:
+            pool_args["retries"] = configuration.retries
+
+        self.pool_manager: urllib3.PoolManager
+        if configuration.proxy:
+            self.pool_manager = urllib3.ProxyManager(
+                proxy_url=configuration.proxy,
+                proxy_headers=configuration.proxy_headers,
+                **pool_args,
+            )
+        else:
+            self.pool_manager = urllib3.PoolManager(**pool_args)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+        post_params: Optional[List[Tuple[str, Any]]] = None,
+        _request_timeout: RequestTimeout = None,
+    ) -> RESTResponse:
+        """Send one request; the body is left unread in the returned ``RESTResponse``.
+
+        ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
+        JSON encoded otherwise. Transport failures raise ``ApiConnectionError`` or
+        ``ApiTimeoutError``.
+        """
+        method = method.upper()
+        headers = urllib3.HTTPHeaderDict(headers or {})
+        content_type = headers.get("Content-Type", "")
+        encoded: Optional[bytes]
+        if post_params:
+            if body is not None:
+                raise ApiValueError("body and post_params are exclusive: give one of them")
+            if content_type.startswith("multipart/"):
+                encoded, headers["Content-Type"] = urllib3.encode_multipart_formdata(post_params)
+            else:
+                encoded = urlencode(post_params).encode("ascii")
+        else:
+            encoded = _encode_body(body, content_type)
+        response = self._send(method, url, headers, encoded, _request_timeout)
+        return RESTResponse(response)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: urllib3.HTTPHeaderDict,
+        body: Optional[bytes],
+        timeout: RequestTimeout,
+    ) -> urllib3.BaseHTTPResponse:
+        urllib3_timeout = to_urllib3_timeout(timeout)
+        extra: Dict[str, Any] = {} if urllib3_timeout is None else {"timeout": urllib3_timeout}
+        try:
+            return self.pool_manager.urlopen(
+                method, url, body=body, headers=headers, preload_content=False, **extra
+            )
+        except MaxRetryError as exc:
+            raise _transport_error(exc.reason or exc, method, url) from exc
+        except HTTPError as exc:
+            raise _transport_error(exc, method, url) from exc
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.pool_manager.clear()
+
+
+def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str) and "json" not in content_type:
+        return body.encode("utf-8")
+    # A str under a JSON media type is a JSON string (the logout body is one).
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnectionError:
+    where = f"{method} {url}"
+    if isinstance(exc, Urllib3TimeoutError):
+        return ApiTimeoutError(f"{where} timed out: {exc}", method=method, url=url)
+    if isinstance(exc, SSLError):
+        return ApiConnectionError(f"{where}: TLS failed: {exc}", method=method, url=url)
+    if isinstance(exc, ProxyError):
+        return ApiConnectionError(f"{where}: proxy failed: {exc}", method=method, url=url)
+    if isinstance(exc, ProtocolError):
+        return ApiConnectionError(f"{where}: connection failed: {exc}", method=method, url=url)
+    return ApiConnectionError(f"{where}: could not connect: {exc}", method=method, url=url)
+
+
+def to_urllib3_timeout(value: RequestTimeout) -> Optional[urllib3.Timeout]:
+    """Turn a ``_request_timeout`` into a urllib3 ``Timeout``; None keeps the pool's default.
+
+    Raises ``ApiValueError`` for anything but positive seconds, ``(connect, read)`` or a
+    ``urllib3.Timeout``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, urllib3.Timeout):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return urllib3.Timeout(total=value)
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        return urllib3.Timeout(connect=value[0], read=value[1])
+    raise ApiValueError(
+        f"Invalid _request_timeout {value!r}: give seconds > 0 (e.g. 5), "
+        "a (connect, read) pair such as (3.05, 27), or a urllib3.Timeout"
+    )
