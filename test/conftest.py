@@ -1,0 +1,122 @@
+"""Fixtures: a real local server on loopback, and users signed in over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+import sys
+from typing import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import numind
+import numind.openapi_client as sdk
+from numind.openapi_client.testing import LocalServer
+
+REDIRECT_URI = "http://localhost:5173/callback"
+_emails = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("NUMIND_TEST_INSTALLED") and "site-packages" not in numind.__file__:
+        raise pytest.UsageError(
+            f"numind was imported from {numind.__file__}, not from an installed wheel"
+        )
+
+
+def pytest_report_header() -> str:
+    # CI checks that the installed wheel, not the source tree, is under test.
+    python = sys.version.split()[0]
+    return f"numind {numind.__version__} imported from {numind.__file__} (Python {python})"
+
+
+def new_email() -> str:
+    """A user nobody else in the test session signs in as."""
+    return f"user{next(_emails)}@example.com"
+
+
+def open_authorization_url(url: str, email: str | None = None) -> str:
+    """Play the browser: open the authorization URL, do not follow the redirect, and
+    return the Location it redirects to."""
+    parts = urlsplit(url)
+    target = f"{parts.path}?{parts.query}"
+    if email is not None:
+        target += f"&login_hint={email}"
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port)
+    try:
+        conn.request("GET", target)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 302, (response.status, response.reason)
+        location = response.getheader("Location")
+        assert location is not None
+        return location
+    finally:
+        conn.close()
+
+
+def authorization_code(
+    api: sdk.AuthenticationApi, email: str, redirect_uri: str = REDIRECT_URI
+) -> str:
+    """The code that the sign-in of ``email`` redirects to ``redirect_uri`` with."""
+    location = open_authorization_url(api.get_api_auth(redirect_uri), email)
+    return parse_qs(urlsplit(location).query)["code"][0]
+
+
+def sign_in(server: LocalServer, email: str | None = None) -> sdk.TokenResponse:
+    """Sign ``email`` in with the whole code flow, over HTTP, with the SDK."""
+    email = email or new_email()
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+        api = sdk.AuthenticationApi(client)
+        code = authorization_code(api, email)
+        return api.post_api_auth_token(sdk.TokenCodeRequest(code=code, redirectUri=REDIRECT_URI))
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's own NUMIND_API_KEY / NUMIND_BASE_URL must not leak into the tests.
+    monkeypatch.delenv("NUMIND_API_KEY", raising=False)
+    monkeypatch.delenv("NUMIND_BASE_URL", raising=False)
+    sdk.Configuration.set_default(None)
+    sdk.ApiClient.set_default(None)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[LocalServer]:
+    """One local server for the session; tests keep apart by signing in distinct users."""
+    with LocalServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def own_server() -> Iterator[LocalServer]:
+    """A server of the test's own, for tests that move its clock or count its traffic."""
+    with LocalServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def tokens(server: LocalServer) -> sdk.TokenResponse:
+    """A fresh user's tokens."""
+    return sign_in(server)
+
+
+@pytest.fixture
+def client(server: LocalServer, tokens: sdk.TokenResponse) -> Iterator[sdk.ApiClient]:
+    """A client authenticated as a fresh user."""
+    configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
+    with sdk.ApiClient(configuration) as api_client:
+        yield api_client
+
+
+@pytest.fixture
+def api(client: sdk.ApiClient) -> sdk.AuthenticationApi:
+    return sdk.AuthenticationApi(client)
+
+
+@pytest.fixture
+def anonymous_api(server: LocalServer) -> Iterator[sdk.AuthenticationApi]:
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as api_client:
+        yield sdk.AuthenticationApi(api_client)
