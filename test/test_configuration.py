@@ -1,0 +1,124 @@
+"""Configuration: defaults, environment, hosts, auth settings, debug report."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+
+import pytest
+
+import numind
+import numind.openapi_client as sdk
+from numind.openapi_client.testing import LocalServer
+
+
+def test_defaults() -> None:
+    configuration = sdk.Configuration()
+
+    assert configuration.host == "https://api.nuextract.ai/v1"
+    assert configuration.access_token is None
+    assert configuration.auth_settings() == {}
+    assert configuration.verify_ssl is True
+    assert configuration.server_index == 0
+    assert configuration.get_host_settings()[0]["url"] == "https://api.nuextract.ai/v1"
+
+
+def test_the_environment_gives_the_token_and_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMIND_API_KEY", "nm_from_env")
+    monkeypatch.setenv("NUMIND_BASE_URL", "http://127.0.0.1:8080/v1/")
+
+    configuration = sdk.Configuration()
+
+    assert configuration.access_token == "nm_from_env"
+    assert configuration.host == "http://127.0.0.1:8080/v1"
+    assert configuration.auth_settings()["oauth2Auth"] == {
+        "type": "oauth2",
+        "in": "header",
+        "key": "Authorization",
+        "value": "Bearer nm_from_env",
+    }
+
+
+def test_explicit_values_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMIND_API_KEY", "nm_from_env")
+    monkeypatch.setenv("NUMIND_BASE_URL", "http://127.0.0.1:8080/v1")
+
+    configuration = sdk.Configuration(host="https://example.test/v1", access_token="explicit")
+
+    assert (configuration.host, configuration.access_token) == (
+        "https://example.test/v1",
+        "explicit",
+    )
+
+
+@pytest.mark.parametrize("host", ["api.nuextract.ai/v1", "ftp://x/v1", ""])
+def test_a_host_without_scheme_is_rejected_with_the_fix(host: str) -> None:
+    with pytest.raises(sdk.ApiValueError, match=re.escape("https://api.nuextract.ai/v1")):
+        sdk.Configuration(host=host)
+    configuration = sdk.Configuration()
+    with pytest.raises(sdk.ApiValueError, match="Invalid host"):
+        configuration.host = host
+
+
+def test_setting_host_leaves_the_server_list() -> None:
+    configuration = sdk.Configuration()
+    configuration.host = "http://127.0.0.1:9/v1"
+    assert (configuration.server_index, configuration.host) == (None, "http://127.0.0.1:9/v1")
+    assert configuration.get_host_from_settings(0) == "https://api.nuextract.ai/v1"
+    with pytest.raises(sdk.ApiValueError, match="from 0 to 0"):
+        configuration.get_host_from_settings(1)
+
+
+def test_host_index_per_call_selects_a_server_setting(server: LocalServer) -> None:
+    configuration = sdk.Configuration(host=server.url)
+    configuration.get_host_settings = lambda: [  # type: ignore[method-assign]
+        {"url": "https://api.nuextract.ai/v1", "variables": {}},
+        {"url": server.url, "variables": {}},
+    ]
+    with sdk.ApiClient(configuration) as client:
+        url = sdk.AuthenticationApi(client).get_api_auth("http://localhost/cb", _host_index=1)
+    assert url.startswith(server.origin)
+
+
+def test_default_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = sdk.Configuration(host="http://127.0.0.1:1/v1")
+    sdk.Configuration.set_default(mine)
+    assert sdk.Configuration.get_default() is mine
+    assert sdk.Configuration.get_default_copy() is not mine
+    assert sdk.Configuration.get_default_copy().host == mine.host
+    sdk.Configuration.set_default(None)
+    monkeypatch.setenv("NUMIND_API_KEY", "nm_default")
+    assert sdk.Configuration.get_default().access_token == "nm_default"
+
+
+def test_debug_report_names_versions_and_never_the_token() -> None:
+    configuration = sdk.Configuration(access_token="nm_secret_value")
+
+    report = configuration.to_debug_report()
+
+    assert f"SDK Package Version: {numind.__version__}" in report
+    assert "Python Version:" in report
+    assert "nm_secret_value" not in report
+    assert "Access token set: yes" in report
+
+
+def test_debug_switches_the_package_logger_only() -> None:
+    urllib3_level = logging.getLogger("urllib3").level
+    configuration = sdk.Configuration(debug=True)
+    try:
+        assert configuration.debug is True
+        assert logging.getLogger("numind.openapi_client").level == logging.DEBUG
+        assert logging.getLogger("urllib3").level == urllib3_level
+    finally:
+        configuration.debug = False
+        logger = logging.getLogger("numind.openapi_client")
+        if configuration.logger_stream_handler is not None:
+            logger.removeHandler(configuration.logger_stream_handler)
+
+
+def test_copy_is_independent() -> None:
+    configuration = sdk.Configuration(access_token="a")
+    clone = copy.copy(configuration)
+    clone.access_token = "b"
+    assert configuration.access_token == "a"

@@ -1,0 +1,111 @@
+"""The public surface: exported names, import paths, typing marker, variant signatures."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import numind.openapi_client as sdk
+from numind.openapi_client import AuthenticationApi
+
+OPERATIONS = [
+    "delete_api_auth_user_tokens_usertokenid",
+    "get_api_auth",
+    "get_api_auth_me",
+    "get_api_auth_user_tokens",
+    "post_api_auth_logout",
+    "post_api_auth_token",
+    "post_api_auth_user_tokens",
+    "put_api_auth_user_tokens_usertokenid",
+]
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in sdk.__all__:
+        assert getattr(sdk, name) is not None, name
+    assert set(sdk.__all__) <= set(dir(sdk))
+    with pytest.raises(AttributeError):
+        sdk.NoSuchThing  # noqa: B018
+
+
+def test_exceptions_are_exported_and_rest_reexports_api_exception() -> None:
+    from numind.openapi_client.rest import ApiException
+
+    assert ApiException is sdk.ApiException
+    for status, name in [
+        (400, "BadRequestException"),
+        (401, "UnauthorizedException"),
+        (403, "ForbiddenException"),
+        (404, "NotFoundException"),
+        (409, "ConflictException"),
+        (422, "UnprocessableEntityException"),
+        (503, "ServiceException"),
+    ]:
+        cls = getattr(sdk, name)
+        assert issubclass(cls, sdk.ApiException)
+        error = cls(status=status, reason="r")
+        assert error.status == status
+    for name in ["ApiTypeError", "ApiValueError", "ApiKeyError", "ApiAttributeError"]:
+        assert issubclass(getattr(sdk, name), sdk.OpenApiException)
+
+
+def test_the_package_ships_its_typing_marker() -> None:
+    assert (pathlib.Path(sdk.__file__).parent / "py.typed").is_file()
+
+
+def test_api_module_paths_of_the_generated_layout() -> None:
+    assert (
+        importlib.import_module("numind.openapi_client.api").AuthenticationApi is AuthenticationApi
+    )
+    module = importlib.import_module("numind.openapi_client.api.authentication_api")
+    assert module.AuthenticationApi is AuthenticationApi
+    assert (
+        importlib.import_module("numind.openapi_client.api_response").ApiResponse is sdk.ApiResponse
+    )
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_each_operation_has_three_variants_with_the_same_parameters(operation: str) -> None:
+    signatures = [
+        inspect.signature(getattr(AuthenticationApi, operation + suffix))
+        for suffix in ("", "_with_http_info", "_without_preload_content")
+    ]
+    parameters = [list(s.parameters.values()) for s in signatures]
+    assert parameters[0] == parameters[1] == parameters[2]
+    options = [p.name for p in parameters[0] if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    assert options == [
+        "_request_timeout",
+        "_request_auth",
+        "_content_type",
+        "_headers",
+        "_host_index",
+    ]
+
+
+def test_no_public_method_beyond_the_operations() -> None:
+    public = {name for name in vars(AuthenticationApi) if not name.startswith("_")}
+    expected = {
+        op + suffix
+        for op in OPERATIONS
+        for suffix in ("", "_with_http_info", "_without_preload_content")
+    }
+    assert public == expected
+
+
+def test_importing_the_package_loads_no_model_or_pydantic_until_used() -> None:
+    code = (
+        "import sys\n"
+        "from numind.openapi_client import ApiClient, Configuration, AuthenticationApi\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('pydantic', "
+        "'numind.openapi_client.models.')))\n"
+        "print(loaded)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[]"

@@ -1,0 +1,440 @@
+"""The request pipeline of ApiClient: arguments, headers, auth, options, decoding, pool."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import pytest
+import urllib3
+from conftest import REDIRECT_URI, sign_in
+from recording_server import Canned, RecordingServer
+
+import numind
+import numind.openapi_client as sdk
+from numind.openapi_client.testing import LocalServer
+
+
+def _nothing_sent(server: LocalServer, call: Callable[[], Any]) -> BaseException:
+    """Run ``call``, which must fail, and check that the server never heard of it."""
+    before = server.requests_handled
+    with pytest.raises(sdk.OpenApiException) as caught:
+        call()
+    assert server.requests_handled == before
+    return caught.value
+
+
+# -- bad arguments are rejected before any request ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argument", "error_type", "message"),
+    [
+        ({"nme": "typo"}, sdk.ApiValueError, "'nme': unknown field"),
+        ({}, sdk.ApiValueError, "'name': Field required"),
+        ({"name": 42}, sdk.ApiValueError, "'name': Input should be a valid string"),
+        ("ci-pipeline", sdk.ApiTypeError, "must be a CreateOrUpdateUserToken or a dict, not str"),
+        (sdk.User(email="a@example.com"), sdk.ApiTypeError, "not User"),
+    ],
+)
+def test_a_bad_body_argument_names_the_argument_and_the_field(
+    server: LocalServer,
+    api: sdk.AuthenticationApi,
+    argument: Any,
+    error_type: type[Exception],
+    message: str,
+) -> None:
+    error = _nothing_sent(server, lambda: api.post_api_auth_user_tokens(argument))
+
+    assert isinstance(error, error_type)
+    assert "post_api_auth_user_tokens() argument 'create_or_update_user_token'" in str(error)
+    assert message in str(error)
+
+
+def test_an_unknown_token_request_type_names_the_allowed_values(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    error = _nothing_sent(
+        server,
+        lambda: anonymous_api.post_api_auth_token({"type": "password", "token": "t"}),
+    )
+
+    assert isinstance(error, sdk.ApiValueError)
+    assert "'password'" in str(error)
+    assert "'ai.numind.extract.shared.TokenCodeRequest'" in str(error)
+    assert "'ai.numind.extract.shared.TokenRefreshRequest'" in str(error)
+
+
+def test_a_token_request_error_never_echoes_the_secret(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    secret = "refresh-token-that-must-not-leak"
+    error = _nothing_sent(
+        server,
+        lambda: anonymous_api.post_api_auth_token(
+            {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": secret, "x": 1}
+        ),
+    )
+
+    assert "'x': unknown field" in str(error)
+    assert secret not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda api: api.get_api_auth(None), "argument 'redirect_uri' must be a str, not NoneType"),
+        (lambda api: api.post_api_auth_logout(b"x"), "argument 'body' must be a str, not bytes"),
+        (
+            lambda api: api.delete_api_auth_user_tokens_usertokenid(""),
+            "argument 'user_token_id' must not be empty",
+        ),
+        (
+            lambda api: api.put_api_auth_user_tokens_usertokenid(7, {"name": "x"}),
+            "argument 'user_token_id' must be a str, not int",
+        ),
+        (lambda api: api.get_api_auth_me(_request_timeout=-1), "Invalid _request_timeout -1"),
+        (lambda api: api.get_api_auth_me(_request_timeout=(1, "2")), "Invalid _request_timeout"),
+        (lambda api: api.get_api_auth_me(_content_type="text/plain"), "takes no _content_type"),
+        (
+            lambda api: api.post_api_auth_user_tokens({"name": "x"}, _content_type="text/xml"),
+            "Invalid _content_type 'text/xml'",
+        ),
+        (lambda api: api.get_api_auth_me(_host_index=3), "Invalid host index 3"),
+        (
+            lambda api: api.get_api_auth_me(_headers={"X-Trace": "a\r\nInjected: yes"}),
+            "Header 'X-Trace' contains a line break",
+        ),
+        (
+            lambda api: api.get_api_auth_me(_request_auth={"in": "body", "key": "k", "value": "v"}),
+            "Invalid _request_auth",
+        ),
+    ],
+)
+def test_bad_arguments_and_options_are_rejected_before_sending(
+    server: LocalServer, api: sdk.AuthenticationApi, call: Any, message: str
+) -> None:
+    error = _nothing_sent(server, lambda: call(api))
+
+    assert isinstance(error, (sdk.ApiTypeError, sdk.ApiValueError))
+    assert message in str(error)
+
+
+def test_a_secured_call_without_a_token_says_how_to_set_one(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    error = _nothing_sent(server, anonymous_api.get_api_auth_me)
+
+    assert isinstance(error, sdk.ApiValueError)
+    assert "NUMIND_API_KEY" in str(error) and "access_token" in str(error)
+
+
+def test_unknown_keyword_options_are_a_type_error(api: sdk.AuthenticationApi) -> None:
+    with pytest.raises(TypeError, match="_request_timout"):
+        api.get_api_auth_me(_request_timout=5)  # type: ignore[call-arg]
+
+
+# -- headers and auth --------------------------------------------------------------------
+
+
+def test_headers_default_headers_and_user_agent(server: LocalServer) -> None:
+    tokens = sign_in(server)
+    configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
+    with sdk.ApiClient(configuration, header_name="X-Team", header_value="data") as client:
+        client.set_default_header("X-Env", "test")
+        method, url, headers, body, _ = client.param_serialize(
+            "GET",
+            "/api/auth/me",
+            header_params={"X-Env": "per-call", "Accept": "application/json"},
+            auth_settings=["oauth2Auth"],
+        )
+
+    assert (method, url, body) == ("GET", server.url + "/api/auth/me", None)
+    assert headers["X-Team"] == "data"
+    assert headers["X-Env"] == "per-call"
+    assert headers["Authorization"] == "Bearer " + tokens.token
+    assert headers["User-Agent"] == f"numind-python/{numind.__version__}"
+    assert client.user_agent == f"numind-python/{numind.__version__}"
+
+
+def test_per_call_headers_win_even_over_the_configured_token(
+    server: LocalServer, api: sdk.AuthenticationApi
+) -> None:
+    other = sign_in(server)
+    other_email = api.get_api_auth_me(_request_auth=_bearer(other.token)).email
+
+    me = api.get_api_auth_me(_headers={"authorization": "Bearer " + other.token})
+
+    assert me.email == other_email
+    assert api.get_api_auth_me().email != other_email
+
+
+def test_request_auth_replaces_the_configured_token_for_one_call(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    tokens = sign_in(server)
+
+    me = anonymous_api.get_api_auth_me(_request_auth=_bearer(tokens.token))
+
+    assert me.email.endswith("@example.com")
+
+
+def test_cookie_is_sent(server: LocalServer) -> None:
+    with sdk.ApiClient(sdk.Configuration(host=server.url), cookie="session=abc") as client:
+        headers = client.param_serialize("GET", "/api/auth")[2]
+    assert headers["Cookie"] == "session=abc"
+
+
+@pytest.mark.parametrize(
+    ("call", "method", "path", "accept", "content_type", "body"),
+    [
+        (
+            lambda api: api.get_api_auth("http://localhost:5173/cb"),
+            "GET",
+            "/v1/api/auth?redirectUri=http%3A%2F%2Flocalhost%3A5173%2Fcb",
+            "text/plain, application/json",
+            None,
+            b"",
+        ),
+        (
+            lambda api: api.post_api_auth_logout("refresh-1"),
+            "POST",
+            "/v1/api/auth/logout",
+            "application/json, text/plain",
+            "application/json",
+            b'"refresh-1"',
+        ),
+        (
+            lambda api: api.post_api_auth_token(
+                {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": "r"}
+            ),
+            "POST",
+            "/v1/api/auth/token",
+            "application/json, text/plain",
+            "application/json",
+            b'{"token":"r","type":"ai.numind.extract.shared.TokenRefreshRequest"}',
+        ),
+        (
+            lambda api: api.put_api_auth_user_tokens_usertokenid(
+                "id 1", sdk.CreateOrUpdateUserToken(name="n")
+            ),
+            "PUT",
+            "/v1/api/auth/user-tokens/id%201",
+            "application/json, text/plain",
+            "application/json",
+            b'{"name":"n"}',
+        ),
+        (
+            lambda api: api.delete_api_auth_user_tokens_usertokenid("id"),
+            "DELETE",
+            "/v1/api/auth/user-tokens/id",
+            "application/json",
+            None,
+            b"",
+        ),
+    ],
+)
+def test_what_goes_on_the_wire(
+    call: Any, method: str, path: str, accept: str, content_type: str | None, body: bytes
+) -> None:
+    with RecordingServer() as server:
+        server.default = Canned(
+            body=b'{"token": "t", "expiresIn": 1, "id": "i", "name": "n", '
+            b'"userId": "u", "createdAt": "c", "expiresAt": "e"}'
+        )
+        if method == "GET":
+            server.default = Canned(body=b"http://x", headers={"Content-Type": "text/plain"})
+        configuration = sdk.Configuration(host=server.url, access_token="key-1")
+        with sdk.ApiClient(configuration) as client:
+            call(sdk.AuthenticationApi(client))
+
+    sent = server.last
+    assert (sent.method, sent.path, sent.body) == (method, path, body)
+    assert sent.headers["Accept"] == accept
+    assert sent.headers.get("Content-Type") == content_type
+    secured = not path.startswith(("/v1/api/auth?", "/v1/api/auth/token"))
+    assert sent.headers.get("Authorization") == ("Bearer key-1" if secured else None)
+
+
+def test_an_operation_without_auth_never_sends_the_token() -> None:
+    with RecordingServer() as server:
+        server.default = Canned(body=b"http://x", headers={"Content-Type": "text/plain"})
+        configuration = sdk.Configuration(host=server.url, access_token="key-1")
+        with sdk.ApiClient(configuration) as client:
+            sdk.AuthenticationApi(client).get_api_auth("http://localhost/cb")
+    assert "Authorization" not in server.last.headers
+
+
+# -- timeouts ------------------------------------------------------------------------------
+
+
+def test_request_timeout_bounds_a_call_to_a_server_that_never_answers() -> None:
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts connections, never answers
+    host = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    try:
+        with sdk.ApiClient(sdk.Configuration(host=host)) as client:
+            api = sdk.AuthenticationApi(client)
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError) as caught:
+                api.get_api_auth(REDIRECT_URI, _request_timeout=(1, 0.3))
+            elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+    assert elapsed < 5
+    assert isinstance(caught.value, sdk.ApiConnectionError)
+    assert caught.value.method == "GET"
+
+
+def test_a_refused_connection_is_an_api_connection_error() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    configuration = sdk.Configuration(host=f"http://127.0.0.1:{port}/v1", retries=0)
+    with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiConnectionError):
+        sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+
+
+@pytest.mark.parametrize("timeout", [5, 2.5, (1, 5), urllib3.Timeout(connect=1, read=5)])
+def test_request_timeout_accepts_the_documented_forms(
+    anonymous_api: sdk.AuthenticationApi, timeout: Any
+) -> None:
+    assert anonymous_api.get_api_auth(REDIRECT_URI, _request_timeout=timeout)
+
+
+# -- the connection pool ---------------------------------------------------------------
+
+
+def test_calls_reuse_one_connection_and_close_really_closes(own_server: LocalServer) -> None:
+    tokens = sign_in(own_server)
+    opened = own_server.connections_opened
+    configuration = sdk.Configuration(host=own_server.url, access_token=tokens.token)
+    with sdk.ApiClient(configuration) as client:
+        api = sdk.AuthenticationApi(client)
+        for _ in range(20):
+            api.get_api_auth_me()
+        assert own_server.connections_opened == opened + 1
+
+        client.close()
+        api.get_api_auth_me()
+        assert own_server.connections_opened == opened + 2
+
+
+def test_one_client_shared_by_threads_returns_each_users_data(server: LocalServer) -> None:
+    users = [sign_in(server) for _ in range(4)]
+    emails = {}
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+        api = sdk.AuthenticationApi(client)
+        for user in users:
+            emails[user.token] = api.get_api_auth_me(_request_auth=_bearer(user.token)).email
+        errors: list[BaseException] = []
+
+        def work(token: str) -> None:
+            try:
+                for _ in range(25):
+                    assert api.get_api_auth_me(_request_auth=_bearer(token)).email == emails[token]
+            except BaseException as exc:  # reported below, in the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(u.token,)) for u in users for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+
+
+# -- the generated-style building blocks -------------------------------------------------
+
+
+def test_param_serialize_call_api_and_response_deserialize_compose(
+    server: LocalServer, tokens: sdk.TokenResponse
+) -> None:
+    configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
+    with sdk.ApiClient(configuration) as client:
+        method, url, headers, body, post_params = client.param_serialize(
+            "POST",
+            "/api/auth/user-tokens",
+            header_params={"Content-Type": "application/json", "Accept": "application/json"},
+            body=sdk.CreateOrUpdateUserToken(name="built by hand"),
+            auth_settings=["oauth2Auth"],
+        )
+        assert body == {"name": "built by hand"}
+        response = client.call_api(method, url, headers, body, post_params)
+        response.read()
+        result = client.response_deserialize(response, {"200": "UserTokenResponse"})
+
+    assert isinstance(result.data, sdk.UserTokenResponse)
+    assert result.data.name == "built by hand"
+
+
+def test_path_parameters_are_percent_encoded(server: LocalServer) -> None:
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+        url = client.param_serialize(
+            "DELETE", "/api/auth/user-tokens/{userTokenId}", path_params={"userTokenId": "../a b"}
+        )[1]
+        dots = client.param_serialize(
+            "DELETE", "/api/auth/user-tokens/{userTokenId}", path_params={"userTokenId": ".."}
+        )[1]
+    assert url == server.url + "/api/auth/user-tokens/..%2Fa%20b"
+    assert dots == server.url + "/api/auth/user-tokens/%2E%2E"
+
+
+def test_the_host_keeps_its_base_path(server: LocalServer) -> None:
+    with sdk.ApiClient(sdk.Configuration(host=server.url + "/")) as client:
+        url = client.param_serialize("GET", "/api/auth", query_params=[("redirectUri", "a b")])[1]
+    assert url == server.url + "/api/auth?redirectUri=a%20b"
+
+
+def test_deserialize_and_sanitize(server: LocalServer) -> None:
+    import datetime
+
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+        users = client.deserialize(
+            b'[{"email": "a@example.com"}]', "List[User]", "application/json; charset=utf-8"
+        )
+        text = client.deserialize(
+            "caf\u00e9".encode("latin-1"), "str", "text/plain; charset=latin-1"
+        )
+        with pytest.raises(ValueError, match="cannot be decoded as User"):
+            client.deserialize(b"<html>", "User", "text/html")
+        sanitized = client.sanitize_for_serialization(
+            {"when": datetime.date(2026, 11, 29), "models": [sdk.User(email="b@example.com")]}
+        )
+    assert users == [sdk.User(email="a@example.com")]
+    assert text == "caf\u00e9"
+    assert sanitized == {"when": "2026-11-29", "models": [{"email": "b@example.com"}]}
+
+
+def test_a_success_body_that_is_not_the_declared_model_is_a_clear_error(
+    server: LocalServer,
+) -> None:
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+        response = client.call_api("GET", server.url + "/api/auth?redirectUri=http://x/cb")
+        response.read()
+        with pytest.raises(sdk.ApiException) as caught:
+            client.response_deserialize(response, {"200": "User"})
+    assert caught.value.status == 200
+    assert "not a valid User" in str(caught.value)
+    assert (caught.value.body or "").startswith("http://127.0.0.1")
+
+
+def test_default_clients(server: LocalServer) -> None:
+    sdk.Configuration.set_default(sdk.Configuration(host=server.url))
+
+    api = sdk.AuthenticationApi()
+
+    assert api.api_client is sdk.ApiClient.get_default()
+    assert api.api_client.configuration is sdk.Configuration.get_default()
+    assert api.get_api_auth(REDIRECT_URI).startswith("http://127.0.0.1")
+    api.api_client.close()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}
