@@ -5,8 +5,10 @@ with no account and no network:
 
     python examples/quickstart.py
 
-With ``NUMIND_BASE_URL`` (and ``NUMIND_API_KEY``) set, it talks to that server instead
-and skips the steps that need a browser sign-in.
+With ``NUMIND_BASE_URL`` and ``NUMIND_API_KEY`` set, it talks to that server with that
+API key and skips the steps that need a sign-in. With ``NUMIND_BASE_URL`` alone it signs
+in there without a browser if the server allows it, as a local server started with
+``python -m numind.openapi_client.testing`` does.
 """
 
 from __future__ import annotations
@@ -33,18 +35,21 @@ def mask(secret: str) -> str:
     return secret[:6] + "..." if len(secret) > 10 else "***"
 
 
-def sign_in_without_browser(authorization_url: str) -> str:
-    """Play the browser against the local server: open the URL, read the redirect."""
+def sign_in_without_browser(authorization_url: str) -> Optional[str]:
+    """Play the browser against a local server: open the URL and read the code from the
+    redirect. None when the URL asks for a real sign-in (a login page, no redirect)."""
     parts = urlsplit(authorization_url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port)
     try:
-        connection.request("GET", f"{parts.path}?{parts.query}")
+        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        connection.request("GET", target)
         response = connection.getresponse()
         response.read()
         location = response.getheader("Location") or ""
     finally:
         connection.close()
-    return parse_qs(urlsplit(location).query)["code"][0]
+    codes = parse_qs(urlsplit(location).query).get("code")
+    return codes[0] if response.status == 302 and codes else None
 
 
 @contextlib.contextmanager
@@ -65,11 +70,17 @@ def main() -> int:
             api = sdk.AuthenticationApi(api_client)
             tokens: Optional[sdk.TokenResponse] = None
 
-            if local_url is not None:
+            if local_url is not None or not configuration.access_token:
                 step("Sign in: get the authorization URL")
                 authorization_url = api.get_api_auth(REDIRECT_URI)
                 print(f"    open in a browser: {authorization_url}")
                 code = sign_in_without_browser(authorization_url)
+                if code is None:
+                    print(
+                        "    this server wants a real sign-in: set NUMIND_API_KEY to one of "
+                        "your API keys and run again"
+                    )
+                    return 1
                 print(f"    redirected back with code {mask(code)}")
 
                 step("Exchange the code for tokens")
@@ -78,9 +89,6 @@ def main() -> int:
                 )
                 print(f"    access token {mask(tokens.token)}, valid {tokens.expires_in} s")
                 configuration.access_token = tokens.token
-            elif not configuration.access_token:
-                print("NUMIND_BASE_URL is set but NUMIND_API_KEY is not: nothing to call.")
-                return 1
             else:
                 step(f"Using {configuration.host} with the API key from NUMIND_API_KEY")
 

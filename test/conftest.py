@@ -84,10 +84,9 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[LocalServer]:
-    """One local server for the session; tests keep apart by signing in distinct users."""
-    with LocalServer() as srv:
-        yield srv
+def server(numind_server: LocalServer) -> LocalServer:
+    """One local server for the session (the plugin's); tests keep apart by user."""
+    return numind_server
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import re
 import subprocess
 import sys
 
 import pytest
 from _examples import ROOT
-from conftest import REDIRECT_URI, authorization_code, new_email, sign_in
+from conftest import authorization_code, new_email, sign_in
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -37,8 +38,9 @@ def test_the_docs_have_examples_for_every_page() -> None:
     assert pages_with_blocks == {page.name for page in PAGES}
 
 
-@pytest.mark.parametrize(("where", "code"), BLOCKS, ids=[name for name, _ in BLOCKS])
-def test_python_block_runs(server: LocalServer, where: str, code: str, tmp_path: object) -> None:
+def run_block(server: LocalServer, code: str, cwd: pathlib.Path) -> str:
+    """Run ``code`` in a fresh interpreter with the credentials of a fresh user of the
+    session's local server in the environment; fail on an error or a caught exception."""
     email = new_email()
     session = sign_in(server, email)
     configuration = sdk.Configuration(host=server.url, access_token=session.token)
@@ -46,7 +48,7 @@ def test_python_block_runs(server: LocalServer, where: str, code: str, tmp_path:
         api = sdk.AuthenticationApi(client)
         key = api.post_api_auth_user_tokens({"name": "docs"})
         code_for_docs = authorization_code(api, email, DOC_REDIRECT_URI)
-    assert REDIRECT_URI != DOC_REDIRECT_URI and session.refresh_token
+    assert session.refresh_token is not None
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NUMIND_")}
     env = {
         **clean,
@@ -56,16 +58,22 @@ def test_python_block_runs(server: LocalServer, where: str, code: str, tmp_path:
         "NUMIND_REFRESH_TOKEN": session.refresh_token,
         "NUMIND_AUTH_CODE": code_for_docs,
     }
-
     result = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=str(tmp_path),
+        cwd=str(cwd),
     )
-
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{where} failed:\n{output}"
-    assert "Exception when calling" not in output, f"{where}:\n{output}"
+    assert result.returncode == 0, output
+    assert "Exception when calling" not in output, output
+    return output
+
+
+@pytest.mark.parametrize(("where", "code"), BLOCKS, ids=[name for name, _ in BLOCKS])
+def test_python_block_runs(
+    server: LocalServer, where: str, code: str, tmp_path: pathlib.Path
+) -> None:
+    run_block(server, code, tmp_path)

@@ -290,15 +290,18 @@ def test_request_timeout_bounds_a_call_to_a_server_that_never_answers() -> None:
     assert caught.value.method == "GET"
 
 
-def test_a_refused_connection_is_an_api_connection_error() -> None:
+def test_a_refused_connection_is_a_connection_error_not_a_timeout() -> None:
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     configuration = sdk.Configuration(host=f"http://127.0.0.1:{port}/v1", retries=0)
-    with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiConnectionError):
+    with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiConnectionError) as caught:
         sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    assert not isinstance(caught.value, sdk.ApiTimeoutError)
+    assert "could not connect" in str(caught.value)
+    assert caught.value.url.startswith(f"http://127.0.0.1:{port}/v1/api/auth?")
 
 
 @pytest.mark.parametrize("timeout", [5, 2.5, (1, 5), urllib3.Timeout(connect=1, read=5)])

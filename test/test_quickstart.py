@@ -8,6 +8,7 @@ import sys
 
 from _examples import ROOT
 from conftest import sign_in
+from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -68,10 +69,28 @@ def test_quickstart_uses_the_configured_server_and_skips_sign_in(
     assert key.token not in result.stdout
 
 
-def test_quickstart_without_a_key_for_a_configured_server_says_what_is_missing(
+def test_quickstart_signs_in_on_a_configured_local_server_without_a_key(
     own_server: LocalServer,
 ) -> None:
     result = _run({"NUMIND_BASE_URL": own_server.url})
 
-    assert result.returncode == 1
-    assert "NUMIND_API_KEY is not" in result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Started the local NuExtract server" not in result.stdout
+    assert own_server.origin in result.stdout
+    assert "signed out: the access token is refused (401)" in result.stdout
+
+
+def test_quickstart_asks_for_a_key_when_the_server_wants_a_real_sign_in() -> None:
+    # The authorization URL is a login page (200), as the real identity provider's is.
+    with RecordingServer() as server:
+        authorization_url = (server.url + "/login-page").encode()
+        server.responses = [Canned(body=authorization_url, headers={"Content-Type": "text/plain"})]
+        server.default = Canned(body=b"<html>Sign in</html>", headers={"Content-Type": "text/html"})
+        result = _run({"NUMIND_BASE_URL": server.url})
+
+    assert result.returncode == 1, result.stderr
+    assert "set NUMIND_API_KEY" in result.stdout
+    assert [r.path for r in server.requests] == [
+        "/v1/api/auth?redirectUri=http%3A%2F%2Flocalhost%3A5173%2Fcallback",
+        "/v1/login-page",
+    ]

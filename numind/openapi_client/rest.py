@@ -11,6 +11,7 @@ import urllib3
 from urllib3.exceptions import (
     HTTPError,
     MaxRetryError,
+    NewConnectionError,
     ProtocolError,
     ProxyError,
     SSLError,
@@ -159,7 +160,9 @@ def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
 
 def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnectionError:
     where = f"{method} {url}"
-    if isinstance(exc, Urllib3TimeoutError):
+    # NewConnectionError subclasses ConnectTimeoutError for backward compatibility: a refused
+    # connection or a failed DNS lookup is not a timeout.
+    if isinstance(exc, Urllib3TimeoutError) and not isinstance(exc, NewConnectionError):
         return ApiTimeoutError(f"{where} timed out: {exc}", method=method, url=url)
     if isinstance(exc, SSLError):
         return ApiConnectionError(f"{where}: TLS failed: {exc}", method=method, url=url)

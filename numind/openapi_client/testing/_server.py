@@ -5,6 +5,7 @@ server built on the client could not catch the client's mistakes.
 """
 
 import contextlib
+import http.client
 import json
 import secrets
 import selectors
@@ -870,6 +871,69 @@ class LocalServer:
         if not seconds >= 0:
             raise ValueError(f"the clock only moves forward, got {seconds}")
         self._app.advance_clock(seconds)
+
+    def sign_in(
+        self,
+        email: Optional[str] = None,
+        *,
+        redirect_uri: str = "http://localhost:5173/callback",
+        client_ssl_context: Optional[ssl.SSLContext] = None,
+    ) -> Dict[str, Any]:
+        """Sign ``email`` in over HTTP, as a browser and an app would, and return the token
+        response: ``{"token", "expiresIn", "refreshToken", "refreshExpiresIn"}``.
+
+        For tests of code that needs an access token::
+
+            Configuration(host=server.url, access_token=server.sign_in("ada@example.com")["token"])
+        """
+        query = urlencode({"redirectUri": redirect_uri})
+        status, _, body = self._request(
+            "GET", f"{API_BASE_PATH}/api/auth?{query}", None, client_ssl_context
+        )
+        if status != 200:
+            raise RuntimeError(f"GET /api/auth answered {status}: {body!r}")
+        authorization = urlsplit(body.decode("utf-8"))
+        target = f"{authorization.path}?{authorization.query}"
+        if email is not None:
+            target += "&" + urlencode({"login_hint": email})
+        status, location, _ = self._request("GET", target, None, client_ssl_context)
+        code = parse_qs(urlsplit(location or "").query).get("code")
+        if status != 302 or not code:
+            raise RuntimeError(f"the authorization URL answered {status}, not a redirect")
+        request = {"type": CODE_REQUEST_TYPE, "code": code[0], "redirectUri": redirect_uri}
+        status, _, body = self._request(
+            "POST",
+            f"{API_BASE_PATH}/api/auth/token",
+            json.dumps(request).encode(),
+            client_ssl_context,
+        )
+        if status != 200:
+            raise RuntimeError(f"POST /api/auth/token answered {status}: {body!r}")
+        tokens: Dict[str, Any] = json.loads(body)
+        return tokens
+
+    def _request(
+        self,
+        method: str,
+        target: str,
+        body: Optional[bytes],
+        client_ssl_context: Optional[ssl.SSLContext],
+    ) -> Tuple[int, Optional[str], bytes]:
+        """One request to this server: (status, Location header, body)."""
+        connection: http.client.HTTPConnection
+        if self._ssl_context is None:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        else:
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=10, context=client_ssl_context
+            )
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.getheader("Location"), response.read()
+        finally:
+            connection.close()
 
     def start(self: _Self) -> _Self:
         """Bind and serve in a daemon thread. Does nothing if already running."""
