@@ -510,7 +510,8 @@ def _decoder(type_name: str) -> Callable[[Union[str, bytes]], Any]:
     if builtin is not None:
         return TypeAdapter(builtin).validate_json
     if type_name.startswith("List[") and type_name.endswith("]"):
-        return TypeAdapter(List[_model_class(type_name[5:-1])]).validate_json  # type: ignore[misc]
+        list_type: Any = List[_model_class(type_name[5:-1])]  # type: ignore[misc]
+        return TypeAdapter(list_type).validate_json
     return cast(
         "Callable[[Union[str, bytes]], Any]",
         _model_class(type_name).model_validate_json,
