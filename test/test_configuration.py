@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import pathlib
 import re
 
 import pytest
@@ -104,17 +105,39 @@ def test_debug_report_names_versions_and_never_the_token() -> None:
 
 
 def test_debug_switches_the_package_logger_only() -> None:
+    package_logger = logging.getLogger("numind.openapi_client")
     urllib3_level = logging.getLogger("urllib3").level
-    configuration = sdk.Configuration(debug=True)
+    handlers_before = list(package_logger.handlers)
+    first, second = sdk.Configuration(debug=True), sdk.Configuration(debug=True)
     try:
-        assert configuration.debug is True
-        assert logging.getLogger("numind.openapi_client").level == logging.DEBUG
+        assert first.debug and second.debug
+        assert package_logger.level == logging.DEBUG
         assert logging.getLogger("urllib3").level == urllib3_level
+        # one stderr handler, however many configurations turn debug on
+        assert len(package_logger.handlers) == len(handlers_before) + 1
     finally:
-        configuration.debug = False
-        logger = logging.getLogger("numind.openapi_client")
-        if configuration.logger_stream_handler is not None:
-            logger.removeHandler(configuration.logger_stream_handler)
+        first.debug = second.debug = False
+        for handler in set(package_logger.handlers) - set(handlers_before):
+            package_logger.removeHandler(handler)
+
+
+def test_logger_file_receives_the_request_log(server: LocalServer, tmp_path: pathlib.Path) -> None:
+    log = tmp_path / "numind.log"
+    configuration = sdk.Configuration(host=server.url, logger_file=str(log))
+    package_logger = logging.getLogger("numind.openapi_client")
+    try:
+        package_logger.setLevel(logging.DEBUG)
+        with sdk.ApiClient(configuration) as client:
+            sdk.AuthenticationApi(client).get_api_auth("http://localhost/cb")
+        configuration.logger_file = str(tmp_path / "other.log")
+        assert configuration.logger_file_handler in package_logger.handlers
+    finally:
+        configuration.logger_file = None
+        package_logger.setLevel(logging.NOTSET)
+    assert "GET " + server.url + "/api/auth?redirectUri=" in log.read_text()
+    assert not any(isinstance(h, logging.FileHandler) for h in package_logger.handlers), (
+        "the file handlers are removed when logger_file is reset"
+    )
 
 
 def test_copy_is_independent() -> None:

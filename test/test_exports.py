@@ -109,3 +109,18 @@ def test_importing_the_package_loads_no_model_or_pydantic_until_used() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_openapi_generator_files_lists_the_generated_style_surface() -> None:
+    from _examples import ROOT
+
+    listed = set((ROOT / ".openapi-generator" / "FILES").read_text().split())
+    assert sorted(p for p in listed if not (ROOT / p).is_file()) == []
+    package = ROOT / "numind" / "openapi_client"
+    surface = {
+        str(p.relative_to(ROOT))
+        for p in [*package.glob("*.py"), *package.glob("api/*.py"), *package.glob("models/*.py")]
+        if not p.name.startswith("_") or p.name == "__init__.py"
+    }
+    surface |= {str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")}
+    assert sorted(surface - listed) == []

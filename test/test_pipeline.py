@@ -256,6 +256,24 @@ def test_what_goes_on_the_wire(
     assert sent.headers.get("Authorization") == ("Bearer key-1" if secured else None)
 
 
+def test_without_client_side_validation_a_dict_is_sent_as_given() -> None:
+    with RecordingServer() as server:
+        server.default = Canned(
+            body=b'{"id": "i", "name": "n", "token": "t", "userId": "u", '
+            b'"createdAt": "c", "expiresAt": "e"}'
+        )
+        configuration = sdk.Configuration(
+            host=server.url, access_token="key-1", client_side_validation=False
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            api.post_api_auth_user_tokens({"name": "n", "scopes": ["read"]})
+            with pytest.raises(sdk.ApiTypeError):
+                api.post_api_auth_user_tokens("not a dict")  # type: ignore[arg-type]
+
+    assert server.last.body == b'{"name":"n","scopes":["read"]}'
+
+
 def test_an_operation_without_auth_never_sends_the_token() -> None:
     with RecordingServer() as server:
         server.default = Canned(body=b"http://x", headers={"Content-Type": "text/plain"})

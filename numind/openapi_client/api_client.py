@@ -153,8 +153,10 @@ class ApiClient:
         path_params: Dict[str, str] = {}
         query_params: List[Tuple[str, Any]] = []
         body: Any = None
+        validate = self.configuration.client_side_validation
         for param, value in zip(endpoint.params, args):
-            value = _checked_argument(endpoint, param, value)
+            if validate or not isinstance(value, dict):
+                value = _checked_argument(endpoint, param, value)
             if param.location == "path":
                 path_params[param.wire_name] = value
             elif param.location == "query":

@@ -24,6 +24,9 @@ ENV_API_KEY = "NUMIND_API_KEY"
 ENV_BASE_URL = "NUMIND_BASE_URL"
 
 ServerVariables = Dict[str, str]
+
+_STDERR = logging.StreamHandler()
+_STDERR.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
 
 
@@ -46,7 +49,11 @@ class Configuration:
     :param verify_ssl: verify the server's TLS certificate (keep it on outside tests).
     :param proxy: URL of an HTTP(S) proxy; ``proxy_headers`` are sent to it.
     :param connection_pool_maxsize: connections kept per host.
+    :param client_side_validation: check dict arguments against their model before sending
+        (on by default); turn it off to send a dict exactly as given, e.g. with a field that
+        a newer API accepts and this SDK does not know yet.
     :param debug: log requests and responses of this client at DEBUG.
+    :param logger_file: also write the package's log records to this file.
     """
 
     _default: ClassVar[Optional[Configuration]] = None
@@ -183,27 +190,32 @@ class Configuration:
     @debug.setter
     def debug(self, value: bool) -> None:
         self._debug = value
-        level = logging.DEBUG if value else logging.WARNING
         for logger in self.logger.values():
-            logger.setLevel(level)
-            if value and self.logger_stream_handler is None and not self.logger_file_handler:
-                self.logger_stream_handler = logging.StreamHandler()
-                self.logger_stream_handler.setFormatter(logging.Formatter(self.logger_format))
-                logger.addHandler(self.logger_stream_handler)
+            logger.setLevel(logging.DEBUG if value else logging.WARNING)
+            # One stderr handler per logger, however many configurations turn debug on.
+            if value and not self.logger_file_handler and _STDERR not in logger.handlers:
+                logger.addHandler(_STDERR)
+        self.logger_stream_handler = _STDERR if value else None
 
     @property
     def logger_file(self) -> Optional[str]:
-        """A file that the package logger also writes to."""
+        """A file that the package logger also writes to (it replaces the previous one)."""
         return self._logger_file
 
     @logger_file.setter
     def logger_file(self, value: Optional[str]) -> None:
         self._logger_file = value
+        previous, self.logger_file_handler = self.logger_file_handler, None
         if value:
             self.logger_file_handler = logging.FileHandler(value)
             self.logger_file_handler.setFormatter(logging.Formatter(self.logger_format))
-            for logger in self.logger.values():
+        for logger in self.logger.values():
+            if previous is not None:
+                logger.removeHandler(previous)
+            if self.logger_file_handler is not None:
                 logger.addHandler(self.logger_file_handler)
+        if previous is not None:
+            previous.close()
 
     # -- defaults -----------------------------------------------------------------------
 
