@@ -74,6 +74,11 @@ def sign_in(server: LocalServer, email: str | None = None) -> sdk.TokenResponse:
         return api.post_api_auth_token(sdk.TokenCodeRequest(code=code, redirectUri=REDIRECT_URI))
 
 
+def bearer(token: str) -> dict[str, str]:
+    """A ``_request_auth`` value that authenticates one call with ``token``."""
+    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's own NUMIND_API_KEY / NUMIND_BASE_URL must not leak into the tests.

@@ -7,7 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import urllib3
-from conftest import REDIRECT_URI, authorization_code, new_email, open_authorization_url, sign_in
+from conftest import (
+    REDIRECT_URI,
+    authorization_code,
+    bearer,
+    new_email,
+    open_authorization_url,
+    sign_in,
+)
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -100,7 +107,7 @@ def test_code_exchange_accepts_models(anonymous_api: sdk.AuthenticationApi, form
 
     tokens = anonymous_api.post_api_auth_token(argument)  # type: ignore[arg-type]
 
-    assert anonymous_api.get_api_auth_me(_request_auth=_bearer(tokens.token)).email == email
+    assert anonymous_api.get_api_auth_me(_request_auth=bearer(tokens.token)).email == email
 
 
 def test_code_exchange_variants_return_the_same_types(
@@ -153,7 +160,7 @@ def test_refresh_rotates_the_refresh_token(
     assert fresh.refresh_token not in (None, tokens.refresh_token)
     with pytest.raises(sdk.BadRequestException):
         anonymous_api.post_api_auth_token(sdk.TokenRefreshRequest(token=tokens.refresh_token))
-    assert anonymous_api.get_api_auth_me(_request_auth=_bearer(fresh.token)).email
+    assert anonymous_api.get_api_auth_me(_request_auth=bearer(fresh.token)).email
 
 
 # -- post_api_auth_logout ----------------------------------------------------------------
@@ -181,12 +188,12 @@ def test_logout_variants(server: LocalServer) -> None:
         assert first.refresh_token and second.refresh_token
 
         response = api.post_api_auth_logout_with_http_info(
-            first.refresh_token, _request_auth=_bearer(first.token)
+            first.refresh_token, _request_auth=bearer(first.token)
         )
         assert (response.status_code, response.data) == (200, {})
 
         raw = api.post_api_auth_logout_without_preload_content(
-            second.refresh_token, _request_auth=_bearer(second.token)
+            second.refresh_token, _request_auth=bearer(second.token)
         )
         assert (raw.status, json.loads(raw.read())) == (200, {})
 
@@ -367,7 +374,3 @@ def test_an_unexpected_status_is_an_api_exception_with_the_error(server: LocalSe
     assert error.status == 405
     assert type(error) is sdk.ApiException
     assert isinstance(error.data, sdk.Error) and error.data.code == "METHOD_NOT_ALLOWED"
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 import urllib3
-from conftest import REDIRECT_URI, sign_in
+from conftest import REDIRECT_URI, bearer, sign_in
 from recording_server import Canned, RecordingServer
 
 import numind
@@ -161,7 +161,7 @@ def test_per_call_headers_win_even_over_the_configured_token(
     server: LocalServer, api: sdk.AuthenticationApi
 ) -> None:
     other = sign_in(server)
-    other_email = api.get_api_auth_me(_request_auth=_bearer(other.token)).email
+    other_email = api.get_api_auth_me(_request_auth=bearer(other.token)).email
 
     me = api.get_api_auth_me(_headers={"authorization": "Bearer " + other.token})
 
@@ -174,7 +174,7 @@ def test_request_auth_replaces_the_configured_token_for_one_call(
 ) -> None:
     tokens = sign_in(server)
 
-    me = anonymous_api.get_api_auth_me(_request_auth=_bearer(tokens.token))
+    me = anonymous_api.get_api_auth_me(_request_auth=bearer(tokens.token))
 
     assert me.email.endswith("@example.com")
 
@@ -353,13 +353,13 @@ def test_one_client_shared_by_threads_returns_each_users_data(server: LocalServe
     with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
         api = sdk.AuthenticationApi(client)
         for user in users:
-            emails[user.token] = api.get_api_auth_me(_request_auth=_bearer(user.token)).email
+            emails[user.token] = api.get_api_auth_me(_request_auth=bearer(user.token)).email
         errors: list[BaseException] = []
 
         def work(token: str) -> None:
             try:
                 for _ in range(25):
-                    assert api.get_api_auth_me(_request_auth=_bearer(token)).email == emails[token]
+                    assert api.get_api_auth_me(_request_auth=bearer(token)).email == emails[token]
             except BaseException as exc:  # reported below, in the main thread
                 errors.append(exc)
 
@@ -455,7 +455,3 @@ def test_default_clients(server: LocalServer) -> None:
     assert api.api_client.configuration is sdk.Configuration.get_default()
     assert api.get_api_auth(REDIRECT_URI).startswith("http://127.0.0.1")
     api.api_client.close()
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}
