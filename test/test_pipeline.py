@@ -428,6 +428,8 @@ def test_deserialize_and_sanitize(server: LocalServer) -> None:
         sanitized = client.sanitize_for_serialization(
             {"when": datetime.date(2026, 11, 29), "models": [sdk.User(email="b@example.com")]}
         )
+        with pytest.raises(sdk.ApiTypeError, match="Cannot serialize a object to JSON: pass a"):
+            client.sanitize_for_serialization({"x": object()})
     assert users == [sdk.User(email="a@example.com")]
     assert text == "caf\u00e9"
     assert sanitized == {"when": "2026-11-29", "models": [{"email": "b@example.com"}]}

@@ -91,7 +91,9 @@ _MODULES = {
 def _module_of(name: str) -> str:
     if name in _MODULES:
         return _MODULES[name]
-    return ".exceptions" if name.endswith(("Error", "Exception")) and name != "Error" else ".models"
+    from . import exceptions  # small, and loaded only on the first lookup
+
+    return ".exceptions" if name in exceptions.__all__ else ".models"
 
 
 def __getattr__(name: str) -> Any:

@@ -74,7 +74,7 @@ class ApiClient:
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
     ) -> None:
-        self.configuration = configuration or Configuration.get_default()
+        self.configuration = Configuration.get_default() if configuration is None else configuration
         self.rest_client = RESTClientObject(self.configuration)
         self.default_headers: Dict[str, str] = {}
         if header_name is not None and header_value is not None:
@@ -342,7 +342,10 @@ class ApiClient:
         to_dict = getattr(obj, "to_dict", None)
         if callable(to_dict):
             return self.sanitize_for_serialization(to_dict())
-        raise ApiTypeError(f"Cannot serialize a {type(obj).__name__} to JSON")
+        raise ApiTypeError(
+            f"Cannot serialize a {type(obj).__name__} to JSON: pass a model, a dict, a list, "
+            "a str, a number, a bool, a date or None"
+        )
 
     def parameters_to_url_query(
         self,
