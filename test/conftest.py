@@ -10,6 +10,7 @@ from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from _contract import TrafficValidator, load_spec
 
 import numind
 import numind.openapi_client as sdk
@@ -86,15 +87,40 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(numind_server: LocalServer) -> LocalServer:
+def traffic_validator(numind_server: LocalServer) -> TrafficValidator:
+    """Checks every exchange of the session server (and of ``own_server``) against
+    openapi.yaml; ``_validated_traffic`` fails the test that caused a violation."""
+    validator = TrafficValidator(load_spec())
+    numind_server.on_exchange = validator
+    return validator
+
+
+@pytest.fixture(autouse=True)
+def _validated_traffic(
+    request: pytest.FixtureRequest, traffic_validator: TrafficValidator
+) -> Iterator[None]:
+    traffic_validator.take_violations()  # a previous test's teardown traffic is not ours
+    traffic_validator.expect_invalid = (
+        request.node.get_closest_marker("invalid_traffic") is not None
+    )
+    yield
+    violations = traffic_validator.take_violations()
+    traffic_validator.expect_invalid = False
+    if violations:
+        pytest.fail("traffic that violates openapi.yaml:\n" + "\n".join(violations), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def server(numind_server: LocalServer, traffic_validator: TrafficValidator) -> LocalServer:
     """One local server for the session (the plugin's); tests keep apart by user."""
     return numind_server
 
 
 @pytest.fixture
-def own_server() -> Iterator[LocalServer]:
+def own_server(traffic_validator: TrafficValidator) -> Iterator[LocalServer]:
     """A server of the test's own, for tests that move its clock or count its traffic."""
     with LocalServer() as srv:
+        srv.on_exchange = traffic_validator
         yield srv
 
 

@@ -361,6 +361,7 @@ def test_path_parameters_cannot_reach_another_path(
 # -- the default Error response ---------------------------------------------------------
 
 
+@pytest.mark.invalid_traffic
 def test_an_unexpected_status_is_an_api_exception_with_the_error(server: LocalServer) -> None:
     with (
         sdk.ApiClient(sdk.Configuration(host=server.url)) as client,

@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterator, NamedTuple, Optional, Union
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from _contract import TrafficValidator
 
 from numind.openapi_client.testing import LocalServer, _server
 
@@ -78,8 +79,9 @@ class Client:
 
 
 @pytest.fixture
-def server() -> Iterator[LocalServer]:
+def server(traffic_validator: TrafficValidator) -> Iterator[LocalServer]:
     with LocalServer() as local_server:
+        local_server.on_exchange = traffic_validator
         yield local_server
 
 
@@ -190,6 +192,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(
     assert len(request_ids) == 3
 
 
+@pytest.mark.invalid_traffic
 def test_connection_close_is_honoured(server: LocalServer) -> None:
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
         sock.sendall(b"GET /v1/api/auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -241,6 +244,7 @@ def test_concurrent_clients(server: LocalServer) -> None:
     assert server.connections_opened == 8
 
 
+@pytest.mark.invalid_traffic
 def test_quiet_by_default(server: LocalServer, client: Client, capfd: Any) -> None:
     login(client)
     client.request("GET", "/nowhere")
@@ -358,6 +362,7 @@ def test_logout_revokes_the_session(client: Client) -> None:
     assert me(client, other_session["token"]).status == 200
 
 
+@pytest.mark.invalid_traffic
 def test_logout_rejects_bad_bodies_and_other_users_tokens(client: Client) -> None:
     alice = login(client, "alice@example.com")
     bob = login(client, "bob@example.com")
@@ -447,6 +452,7 @@ def test_users_are_isolated(client: Client) -> None:
     assert create_user_token(client, alice_again)["userId"] == alice_token["userId"]
 
 
+@pytest.mark.invalid_traffic
 def test_percent_encoded_user_token_id(client: Client) -> None:
     access = login(client)["token"]
     user_token = create_user_token(client, access)
@@ -464,6 +470,7 @@ def test_percent_encoded_user_token_id(client: Client) -> None:
 # --------------------------------------------------------------------------- errors
 
 
+@pytest.mark.invalid_traffic
 @pytest.mark.parametrize(
     "body",
     [
@@ -486,6 +493,7 @@ def test_token_endpoint_rejects_invalid_bodies(client: Client, body: Any) -> Non
     assert_bad_body(client.request("POST", "/v1/api/auth/token", body))
 
 
+@pytest.mark.invalid_traffic
 @pytest.mark.parametrize(
     "body", [b"", b"{", b"[]", {}, {"name": ""}, {"name": "x" * 101}, {"name": 3}, {"nom": "x"}]
 )
@@ -500,6 +508,7 @@ def test_user_token_name_may_have_100_characters(client: Client) -> None:
     assert create_user_token(client, login(client)["token"], "x" * 100)["name"] == "x" * 100
 
 
+@pytest.mark.invalid_traffic
 @pytest.mark.parametrize(
     "query",
     [
@@ -533,6 +542,7 @@ def test_authorization_endpoint_rejects_bad_requests(client: Client, query: str)
     assert reply.text()
 
 
+@pytest.mark.invalid_traffic
 @pytest.mark.parametrize(
     "authorization", [None, "", "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer a b", "Bearer x"]
 )
@@ -552,6 +562,7 @@ def test_bearer_scheme_is_case_insensitive(client: Client) -> None:
     assert client.request("GET", "/v1/api/auth/me", headers=headers).status == 200
 
 
+@pytest.mark.invalid_traffic
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
@@ -568,6 +579,7 @@ def test_wrong_method_is_405(client: Client, method: str, path: str, allow: str)
     assert reply.headers["Allow"] == allow
 
 
+@pytest.mark.invalid_traffic
 @pytest.mark.parametrize(
     "path", ["/", "/v1", "/v1/nowhere", "/api/auth/me", "/v1/api/auth/me/", "/v2/api/auth"]
 )
@@ -614,6 +626,7 @@ def test_unexpected_exception_is_a_500_and_the_server_survives(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
+    server.on_exchange = None  # the crash is injected: its 500 is outside the contract
     with monkeypatch.context() as patch:
         patch.setattr(_server._App, "handle", explode)
         assert_error(client.request("GET", "/v1/api/auth/me"), 500, "INTERNAL")

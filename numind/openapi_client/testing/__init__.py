@@ -14,6 +14,6 @@ account; opening its authorization URL signs a local user in at once::
 From a shell: ``python -m numind.openapi_client.testing --port 8080``.
 """
 
-from numind.openapi_client.testing._server import LocalServer
+from numind.openapi_client.testing._server import Exchange, LocalServer
 
-__all__ = ["LocalServer"]
+__all__ = ["Exchange", "LocalServer"]

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, TypeVar, Union
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-__all__ = ["LocalServer"]
+__all__ = ["Exchange", "LocalServer"]
 
 API_BASE_PATH = "/v1"
 REALM_AUTH_PATH = "/realms/extract-platform/protocol/openid-connect/auth"
@@ -86,6 +86,18 @@ def _token_not_found() -> _Response:
 
 
 # --------------------------------------------------------------------------- state
+
+
+class Exchange(NamedTuple):
+    """One request that the server answered, as seen on the wire (for ``on_exchange``)."""
+
+    method: str
+    target: str  # the raw request target: path and query, percent-encoded as sent
+    request_headers: List[Tuple[str, str]]
+    request_body: bytes
+    status: int
+    response_headers: List[Tuple[str, str]]  # Content-Type included
+    response_body: bytes
 
 
 class _Principal(NamedTuple):
@@ -206,6 +218,7 @@ class _App:
     ) -> None:
         self.lock = threading.Lock()
         self.origin = ""
+        self.on_exchange: Optional[Callable[[Exchange], None]] = None
         self.connections_opened = 0
         self.requests_handled = 0
         self._access_token_ttl = access_token_ttl
@@ -572,6 +585,24 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             message = f"Internal server error ({type(exc).__name__})"
             response = _error(500, "INTERNAL", message)
+        observer = self._app.on_exchange
+        if observer is not None:
+            # Before the write: once the client has its answer, the observer has seen it.
+            headers = list(response.headers)
+            if response.content_type is not None:
+                headers.append(("Content-Type", response.content_type))
+            request_headers = list(self.headers.items())
+            observer(
+                Exchange(
+                    self.command,
+                    self.path,
+                    request_headers,
+                    body,
+                    response.status,
+                    headers,
+                    response.body,
+                )
+            )
         self._write(response)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
@@ -865,6 +896,17 @@ class LocalServer:
         """Responses sent so far."""
         with self._app.lock:
             return self._app.requests_handled
+
+    @property
+    def on_exchange(self) -> Optional[Callable[[Exchange], None]]:
+        """Called in the handler thread with every ``Exchange`` the API routes answer,
+        before the response is sent (e.g. to validate traffic against a contract).
+        Protocol-level errors (a request that cannot be framed) are not passed to it."""
+        return self._app.on_exchange
+
+    @on_exchange.setter
+    def on_exchange(self, observer: Optional[Callable[[Exchange], None]]) -> None:
+        self._app.on_exchange = observer
 
     def advance_clock(self, seconds: float) -> None:
         """Move the server's notion of "now" forward, to expire tokens without sleeping."""
