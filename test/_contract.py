@@ -4,9 +4,10 @@ server's traffic against it. Used by conftest.py for every integration test."""
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
@@ -26,6 +27,11 @@ SPEC_SERVER = "https://api.nuextract.ai/v1"
 
 def load_spec() -> dict[str, Any]:
     """The document shipped in the package (a fresh copy: callers may mutate it)."""
+    return copy.deepcopy(_parsed_spec())
+
+
+@functools.cache
+def _parsed_spec() -> dict[str, Any]:
     text = resources.files("numind.openapi_client").joinpath("openapi.yaml").read_text("utf-8")
     spec: dict[str, Any] = yaml.safe_load(text)
     return spec
@@ -61,7 +67,10 @@ class _BearerProvider(BaseProvider):
 
 
 class _SecurityProviders(SecurityProviderFactory):
-    PROVIDERS = {**SecurityProviderFactory.PROVIDERS, "oauth2": _BearerProvider}
+    PROVIDERS: ClassVar[dict[str, type[BaseProvider]]] = {
+        **SecurityProviderFactory.PROVIDERS,
+        "oauth2": _BearerProvider,
+    }
 
 
 class _Request:
