@@ -147,3 +147,12 @@ def api(client: sdk.ApiClient) -> sdk.AuthenticationApi:
 def anonymous_api(server: LocalServer) -> Iterator[sdk.AuthenticationApi]:
     with sdk.ApiClient(sdk.Configuration(host=server.url)) as api_client:
         yield sdk.AuthenticationApi(api_client)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from test_fuzz import SUMMARY
+
+    if SUMMARY:
+        terminalreporter.section("schemathesis against the local server")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

@@ -703,3 +703,23 @@ def test_cli_serves_until_signalled(signum: signal.Signals) -> None:
             watchdog.cancel()
         assert process.returncode == 0
         assert "Traceback" not in stderr
+
+
+@pytest.mark.invalid_traffic
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data", None])
+def test_a_body_that_is_not_json_is_415(client: Client, content_type: Optional[str]) -> None:
+    # Found by schemathesis: the server used to parse any body as JSON, whatever its type.
+    access = login(client)["token"]
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    body = json.dumps({"name": "x"}).encode()
+    client.conn.request(
+        "POST", "/v1/api/auth/user-tokens", body, {**headers, "Authorization": f"Bearer {access}"}
+    )
+    response = client.conn.getresponse()
+    reply = Reply(response.status, response.headers, response.read())
+    assert_error(reply, 415, "UNSUPPORTED_MEDIA_TYPE")
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    assert (
+        client.request("POST", "/v1/api/auth/user-tokens", {"name": "x"}, access, headers).status
+        == 200
+    )

@@ -246,7 +246,12 @@ class _App:
     # -- dispatch
 
     def handle(
-        self, method: str, target: str, authorization: Optional[str], body: bytes
+        self,
+        method: str,
+        target: str,
+        authorization: Optional[str],
+        body: bytes,
+        content_type: Optional[str] = None,
     ) -> _Response:
         """Answer one request; ``target`` is the raw request target."""
         if target.startswith(("http://", "https://")):
@@ -270,6 +275,9 @@ class _App:
                 if isinstance(auth, _Response):
                     return auth
                 principal = auth
+            if endpoint in _JSON_BODY and not _is_json(content_type):
+                message = f"Unsupported Content-Type {content_type!r}; expected application/json"
+                return _error(415, "UNSUPPORTED_MEDIA_TYPE", message)
             return endpoint(self, _Call(params, query, body, principal))
         return _error(404, "NOT_FOUND", f"No such resource: {path}")
 
@@ -513,6 +521,18 @@ def _api(path: str) -> Tuple[str, ...]:
     return tuple((API_BASE_PATH + path).strip("/").split("/"))
 
 
+def _is_json(content_type: Optional[str]) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
+
+
+#: the operations whose request body is JSON (the contract's requestBody media type)
+_JSON_BODY: Set[_Endpoint] = {
+    _App.post_token,
+    _App.post_logout,
+    _App.create_user_token,
+    _App.update_user_token,
+}
+
 _ROUTES: Tuple[_Route, ...] = (
     _Route(_api("/api/auth"), {"GET": _App.get_auth}, secured=False),
     _Route(_api("/api/auth/token"), {"POST": _App.post_token}, secured=False),
@@ -579,7 +599,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             response = self._app.handle(
-                self.command, self.path, self.headers.get("Authorization"), body
+                self.command,
+                self.path,
+                self.headers.get("Authorization"),
+                body,
+                self.headers.get("Content-Type"),
             )
         except Exception as exc:  # a bad request must never take the server down
             traceback.print_exc(file=sys.stderr)
@@ -591,21 +615,27 @@ class _Handler(BaseHTTPRequestHandler):
             headers = list(response.headers)
             if response.content_type is not None:
                 headers.append(("Content-Type", response.content_type))
-            request_headers = list(self.headers.items())
-            observer(
-                Exchange(
-                    self.command,
-                    self.path,
-                    request_headers,
-                    body,
-                    response.status,
-                    headers,
-                    response.body,
-                )
+            exchange = Exchange(
+                self.command,
+                self.path,
+                list(self.headers.items()),
+                body,
+                response.status,
+                headers,
+                response.body,
             )
+            try:
+                observer(exchange)
+            except Exception:  # the observer's bug; the client still gets its answer
+                traceback.print_exc(file=sys.stderr)
         self._write(response)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        # Every method (TRACE, PROPFIND, ...) is routed: a known path answers 405 with
+        # Allow, as the contract expects, instead of http.server's 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes:
         transfer_encoding = self.headers.get("Transfer-Encoding")
