@@ -39,7 +39,7 @@ def _template(path: str) -> str:
 
 
 @pytest.mark.invalid_traffic  # negative cases are invalid on purpose: they must get a 4xx
-def test_schemathesis_finds_no_failure(traffic_validator: TrafficValidator) -> None:
+def test_schemathesis_finds_no_failure(traffic_validator: TrafficValidator, tmp_path: Path) -> None:
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert executable is not None, "schemathesis is a test dependency: pip install numind[test]"
     seen: collections.Counter[tuple[str, str, int]] = collections.Counter()
@@ -82,6 +82,7 @@ def test_schemathesis_finds_no_failure(traffic_validator: TrafficValidator) -> N
                     "--no-color",
                 ],
                 env=env,
+                cwd=tmp_path,  # its example database and reports stay out of the repository
                 capture_output=True,
                 text=True,
                 timeout=240,  # a hang fails the test instead of the CI job
