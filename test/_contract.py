@@ -144,7 +144,9 @@ class TrafficValidator:
         request, response = _Request(exchange), _Response(exchange)
         requests_spec = self.published if self.open_requests else self.openapi
         try:
-            request_errors = [_describe(e) for e in requests_spec.iter_request_errors(request)]
+            request_errors = [
+                _describe(e) for e in requests_spec.request_validator.iter_errors(request)
+            ]
         except Exception as exc:  # e.g. a discriminator that is a list: invalid anyway
             request_errors = [f"openapi-core failed on the request: {exc!r}"]
         if not path.startswith(API_BASE_PATH + "/") or _unknown_operation(request_errors):
@@ -157,7 +159,7 @@ class TrafficValidator:
             problems.append(f"{where}: request: {'; '.join(request_errors)}")
         problems += [
             f"{where}: response: {_describe(e)}"
-            for e in self.openapi.iter_response_errors(request, response)
+            for e in self.openapi.response_validator.iter_errors(request, response)
         ]
         return problems
 
