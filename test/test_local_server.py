@@ -19,7 +19,7 @@ import time
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterator, NamedTuple, Optional, Union
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Union
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -723,3 +723,31 @@ def test_a_body_that_is_not_json_is_415(client: Client, content_type: Optional[s
         client.request("POST", "/v1/api/auth/user-tokens", {"name": "x"}, access, headers).status
         == 200
     )
+
+
+def test_on_exchange_sees_each_request_and_its_answer(
+    server: LocalServer, client: Client, capfd: Any
+) -> None:
+    access = login(client)["token"]
+    validate = server.on_exchange
+    assert validate is not None
+    seen: List[_server.Exchange] = []
+    server.on_exchange = lambda exchange: (seen.append(exchange), validate(exchange))[1]
+    reply = client.request("POST", "/v1/api/auth/user-tokens", {"name": "ci"}, access)
+    (exchange,) = seen
+    assert (exchange.method, exchange.target, exchange.status) == (
+        "POST",
+        "/v1/api/auth/user-tokens",
+        200,
+    )
+    assert ("Authorization", f"Bearer {access}") in exchange.request_headers
+    assert exchange.request_body == b'{"name": "ci"}'
+    assert ("Content-Type", "application/json") in exchange.response_headers
+    assert exchange.response_body == reply.body
+
+    def broken(exchange: _server.Exchange) -> None:
+        raise RuntimeError("observer bug")
+
+    server.on_exchange = broken
+    assert me(client, access).status == 200  # the answer still goes out
+    assert "RuntimeError: observer bug" in capfd.readouterr().err

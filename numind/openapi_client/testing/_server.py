@@ -929,9 +929,10 @@ class LocalServer:
 
     @property
     def on_exchange(self) -> Optional[Callable[[Exchange], None]]:
-        """Called in the handler thread with every ``Exchange`` the API routes answer,
-        before the response is sent (e.g. to validate traffic against a contract).
-        Protocol-level errors (a request that cannot be framed) are not passed to it."""
+        """Called in the handler thread with every routed ``Exchange`` (API calls, unknown
+        paths, the sign-in page), before the response is sent: e.g. to validate traffic
+        against a contract. A request that cannot be framed never gets here. An exception
+        it raises is printed to stderr; the client still gets its answer."""
         return self._app.on_exchange
 
     @on_exchange.setter
