@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         NotFoundException,
         OpenApiException,
         ServiceException,
+        TooManyRequestsException,
         UnauthorizedException,
         UnprocessableEntityException,
     )
@@ -74,6 +75,7 @@ __all__ = [
     "TokenRefreshRequest",
     "TokenRequest",
     "TokenResponse",
+    "TooManyRequestsException",
     "UnauthorizedException",
     "UnprocessableEntityException",
     "User",
