@@ -197,6 +197,9 @@ class ApiException(OpenApiException):
             text += f" on {self.method} {self.url}"
         error = self.error
         detail = f"{error.code}: {error.message}" if error is not None else self.data or self.body
+        if detail and self.status is not None and 200 <= self.status <= 299:
+            # An undecodable success may be a token response: never echo it.
+            detail = f"the body ({len(self.body or '')} chars) is kept in .body"
         if detail:
             detail = " ".join(str(detail).split())
             text += ": " + (detail if len(detail) <= 200 else detail[:200] + "...")
