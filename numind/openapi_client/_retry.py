@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -30,8 +31,8 @@ class RetryPolicy(Retry):
       and DELETE, which the API makes idempotent. POST is retried only on 429, which says
       the request was not processed.
     - TLS and proxy failures are not retried: they do not go away on their own.
-    - Waits grow as ``backoff_factor * 2**n`` plus up to ``backoff_jitter`` seconds, at most
-      ``backoff_max``; a ``Retry-After`` header (seconds or HTTP date) replaces that wait,
+    - Before retry n (1, 2, ...) it waits ``backoff_factor * 2**(n-1)`` plus up to
+      ``backoff_jitter`` seconds, at most ``backoff_max`` (default 0.5 s, 1 s, ...); a ``Retry-After`` header (seconds or HTTP date) replaces that wait,
       capped at ``max_retry_after`` seconds.
     - The last answer is returned, not raised (``raise_on_status=False``), so that it
       becomes the typed ``ApiException`` of its status. Redirects are not followed.
@@ -77,6 +78,15 @@ class RetryPolicy(Retry):
         if method.upper() == "POST":
             return bool(self.total) and status_code in self.POST_RETRY_STATUSES
         return super().is_retry(method, status_code, has_retry_after)
+
+    def get_backoff_time(self) -> float:
+        # urllib3 waits 0 s before the first retry; a server that just failed gets
+        # ``backoff_factor`` seconds first.
+        failures = len(self.history)
+        if failures == 0:
+            return 0.0
+        delay = self.backoff_factor * 2 ** (failures - 1) + random.random() * self.backoff_jitter
+        return float(min(self.backoff_max, delay))
 
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), self.max_retry_after)

@@ -56,8 +56,10 @@ class RESTResponse:
         """
         if self.data is None:
             received: List[bytes] = []
+            # read1 hands over each piece as it arrives, so a failure loses nothing.
+            read = getattr(self.response, "read1", None) or self.response.read
             try:
-                for chunk in self.response.stream(_CHUNK):
+                while chunk := read(_CHUNK):
                     received.append(chunk)
             except HTTPError as exc:
                 partial = b"".join(received)
