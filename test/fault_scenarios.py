@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from faulty_server import Action, Fault, FaultyServer, closed_port
+
 import numind.openapi_client as sdk
 from numind.openapi_client._retry import RetryPolicy
-
-from faulty_server import Action, Fault, FaultyServer, closed_port
 
 #: Small timeouts and waits so that the scenarios run in seconds; the policy is the default
 #: one otherwise (2 retries, the same methods and statuses).
@@ -27,7 +27,6 @@ def fast_retry_policy(max_retry_after: float = 30.0) -> RetryPolicy:
     return RetryPolicy(
         backoff_factor=0.05, backoff_jitter=0.02, backoff_max=0.2, max_retry_after=max_retry_after
     )
-
 
 
 USER = json.dumps({"email": "a@example.com"}).encode()
@@ -99,7 +98,12 @@ SCENARIOS = [
         2,
     ),
     Scenario(
-        "slow body, GET", GET_ME, lambda: [Fault.stall_body(USER, 5, 3.0)], sdk.ApiTimeoutError, 1, 0
+        "slow body, GET",
+        GET_ME,
+        lambda: [Fault.stall_body(USER, 5, 3.0)],
+        sdk.ApiTimeoutError,
+        1,
+        0,
     ),
     Scenario(
         "reset mid-body, GET",
@@ -118,11 +122,14 @@ SCENARIOS = [
         2,
     ),
     Scenario(
-        "reset before answering, POST", CREATE, lambda: [Fault.reset()], sdk.ApiConnectionError, 1, 0
+        "reset before answering, POST",
+        CREATE,
+        lambda: [Fault.reset()],
+        sdk.ApiConnectionError,
+        1,
+        0,
     ),
-    Scenario(
-        "503, 503, then 200, GET", GET_ME, lambda: [Fault.status(503)] * 2, None, 3, 2
-    ),
+    Scenario("503, 503, then 200, GET", GET_ME, lambda: [Fault.status(503)] * 2, None, 3, 2),
     Scenario(
         "502, 504, then 200, PUT",
         RENAME,

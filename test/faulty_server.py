@@ -9,6 +9,7 @@ tried. Plain sockets and threads, so that every byte and every pause is under co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -178,10 +179,8 @@ class FaultyServer:
         self._stopped.set()
         self._listener.close()
         for sock in self._sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)  # wakes a handler blocked in recv()
-            except OSError:
-                pass
         for thread in self._threads:
             thread.join(5)
 

@@ -2,8 +2,8 @@
 
 ``with ForwardProxy() as proxy:`` then ``Configuration(proxy=proxy.url)``; ``proxy.seen``
 lists what it was asked (``"GET http://..."`` or ``"CONNECT host:port"``) and
-``proxy.headers`` the headers (lower-case names) of each request it was asked, so a test can check that the
-proxy was used and what it was sent.
+``proxy.headers`` the headers (lower-case names) of each of those requests, so that a test
+can check that the proxy was used and what it was sent.
 """
 
 from __future__ import annotations
@@ -37,9 +37,7 @@ class ForwardProxy:
                 target = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                headers = {
-                    k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
-                }
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
                 upstream = http.client.HTTPConnection(target.hostname or "", target.port)
                 try:
                     path = target.path + (f"?{target.query}" if target.query else "")
@@ -75,9 +73,7 @@ class ForwardProxy:
                             data = sock.recv(65536)
                             if not data:
                                 return
-                            (upstream if sock is self.connection else self.connection).sendall(
-                                data
-                            )
+                            (upstream if sock is self.connection else self.connection).sendall(data)
                 except OSError:
                     return
                 finally:

@@ -10,11 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import pytest
+from conftest import bearer, new_email, sign_in
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
-
-from conftest import bearer, new_email, sign_in
 
 THREADS, CALLS, USERS = 32, 2_000, 8
 

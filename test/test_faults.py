@@ -8,12 +8,12 @@ import functools
 import re
 
 import pytest
-
-import numind.openapi_client as sdk
 from fault_scenarios import HUGE_GARBAGE, SCENARIOS, USER, Outcome, Scenario, run
 
+import numind.openapi_client as sdk
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def outcome_of(name: str) -> Outcome:
     """Each scenario runs once per session; the tests below look at different sides of it."""
     return run(next(s for s in SCENARIOS if s.name == name))

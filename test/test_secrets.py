@@ -9,11 +9,10 @@ import pprint
 from pathlib import Path
 
 import pytest
+from conftest import REDIRECT_URI, authorization_code, bearer, new_email
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
-
-from conftest import REDIRECT_URI, authorization_code, bearer, new_email
 
 
 def test_a_whole_session_with_debug_on_leaks_no_secret(
@@ -34,8 +33,11 @@ def test_a_whole_session_with_debug_on_leaks_no_secret(
             email = new_email()
             code = authorization_code(api, email)
             signed_in = api.post_api_auth_token(
-                {"type": sdk.TokenCodeRequest(code="c", redirect_uri="r").type,
-                 "code": code, "redirectUri": REDIRECT_URI}
+                {
+                    "type": sdk.TokenCodeRequest(code="c", redirect_uri="r").type,
+                    "code": code,
+                    "redirectUri": REDIRECT_URI,
+                }
             )
             assert signed_in.refresh_token is not None
             refresh_request = sdk.TokenRefreshRequest(token=signed_in.refresh_token)

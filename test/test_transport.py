@@ -11,15 +11,14 @@ from typing import Iterator
 import pytest
 import trustme
 import urllib3
-
-import numind.openapi_client as sdk
-from numind.openapi_client.rest import DEFAULT_TIMEOUT
-from numind.openapi_client.testing import LocalServer
-
 from conftest import REDIRECT_URI, bearer, new_email
 from faulty_server import Fault, FaultyServer
 from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
+
+import numind.openapi_client as sdk
+from numind.openapi_client.rest import DEFAULT_TIMEOUT
+from numind.openapi_client.testing import LocalServer
 
 # -- timeouts ---------------------------------------------------------------------------
 
@@ -34,9 +33,7 @@ def test_default_timeouts_are_connect_10_s_and_read_60_s() -> None:
 
 def test_configuration_timeout_bounds_a_call_that_never_answers() -> None:
     with FaultyServer(default=Fault.hang()) as server:
-        configuration = sdk.Configuration(
-            host=server.url, access_token="t", timeout=0.3, retries=0
-        )
+        configuration = sdk.Configuration(host=server.url, access_token="t", timeout=0.3, retries=0)
         with sdk.ApiClient(configuration) as client:
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError, match="timed out"):
@@ -73,10 +70,9 @@ def test_a_bad_timeout_is_refused_with_the_fix(value: object) -> None:
 def test_retries_setting(retries: object, requests: int) -> None:
     with FaultyServer(default=Fault.status(503, {"Retry-After": "0"})) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t", retries=retries)  # type: ignore[arg-type]
-        with sdk.ApiClient(configuration) as client:
-            # The last 503 is a typed error, never urllib3's MaxRetryError.
-            with pytest.raises(sdk.ServiceException) as caught:
-                sdk.AuthenticationApi(client).get_api_auth_me()
+        # The last 503 is a typed error, never urllib3's MaxRetryError.
+        with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ServiceException) as caught:
+            sdk.AuthenticationApi(client).get_api_auth_me()
     assert len(server.requests) == requests
     assert caught.value.status == 503
     assert caught.value.error.code == "E503"
@@ -84,7 +80,12 @@ def test_retries_setting(retries: object, requests: int) -> None:
 
 @pytest.mark.parametrize(
     ("value", "error"),
-    [(True, sdk.ApiTypeError), ("2", sdk.ApiTypeError), (2.0, sdk.ApiTypeError), (-1, sdk.ApiValueError)],
+    [
+        (True, sdk.ApiTypeError),
+        ("2", sdk.ApiTypeError),
+        (2.0, sdk.ApiTypeError),
+        (-1, sdk.ApiValueError),
+    ],
 )
 def test_a_bad_retries_value_is_refused_with_the_fix(value: object, error: type) -> None:
     with pytest.raises(error, match=rf"Invalid retries {value!r}: give a number of retries"):
@@ -152,9 +153,12 @@ def _client_context(ca: trustme.CA) -> ssl.SSLContext:
 
 def test_tls_is_verified_by_default(https_server: LocalServer) -> None:
     opened = https_server.connections_opened
-    with sdk.ApiClient(sdk.Configuration(host=https_server.url)) as client:
-        with pytest.raises(sdk.ApiConnectionError, match="TLS failed.*CERTIFICATE_VERIFY_FAILED"):
-            sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    configuration = sdk.Configuration(host=https_server.url)
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.raises(sdk.ApiConnectionError, match=r"TLS failed.*CERTIFICATE_VERIFY_FAILED"),
+    ):
+        sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
     # A certificate that cannot be verified is not retried.
     assert https_server.connections_opened == opened + 1
 
@@ -201,9 +205,11 @@ def test_client_certificates_for_a_server_that_requires_them(
 
 def test_verify_ssl_false_connects_and_urllib3_warns(https_server: LocalServer) -> None:
     configuration = sdk.Configuration(host=https_server.url, verify_ssl=False)
-    with sdk.ApiClient(configuration) as client:
-        with pytest.warns(urllib3.exceptions.InsecureRequestWarning):
-            url = sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.warns(urllib3.exceptions.InsecureRequestWarning),
+    ):
+        url = sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
     assert url.startswith("https://")
 
 

@@ -32,8 +32,9 @@ class RetryPolicy(Retry):
       the request was not processed.
     - TLS and proxy failures are not retried: they do not go away on their own.
     - Before retry n (1, 2, ...) it waits ``backoff_factor * 2**(n-1)`` plus up to
-      ``backoff_jitter`` seconds, at most ``backoff_max`` (default 0.5 s, 1 s, ...); a ``Retry-After`` header (seconds or HTTP date) replaces that wait,
-      capped at ``max_retry_after`` seconds.
+      ``backoff_jitter`` seconds, at most ``backoff_max`` (default 0.5 s, 1 s, ...); a
+      ``Retry-After`` header (seconds or HTTP date) replaces that wait, capped at
+      ``max_retry_after`` seconds.
     - The last answer is returned, not raised (``raise_on_status=False``), so that it
       becomes the typed ``ApiException`` of its status. Redirects are not followed.
     """
@@ -72,7 +73,7 @@ class RetryPolicy(Retry):
 
     def new(self, **kw: Any) -> RetryPolicy:
         kw.setdefault("max_retry_after", self.max_retry_after)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if method.upper() == "POST":
