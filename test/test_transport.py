@@ -54,6 +54,12 @@ def test_request_timeout_overrides_the_configuration_for_one_call() -> None:
             assert time.monotonic() - started < 5
 
 
+def test_the_debug_report_names_timeout_and_retries() -> None:
+    report = sdk.Configuration(timeout=(3, 20), retries=sdk.RetryPolicy(4)).to_debug_report()
+    assert "Timeout: connect 3 s, read 20 s; retries: RetryPolicy(total=4," in report
+    assert "Timeout: default; retries: default (2)" in sdk.Configuration().to_debug_report()
+
+
 @pytest.mark.parametrize("value", [0, -1, "5", (1, 2, 3), True])
 def test_a_bad_timeout_is_refused_with_the_fix(value: object) -> None:
     with pytest.raises(sdk.ApiValueError, match=r"Invalid timeout .*\(connect, read\)"):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from numind import __version__
 
 if TYPE_CHECKING:
+    from ._retry import RetryPolicy
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
     from .api_response import ApiResponse
@@ -70,6 +71,7 @@ __all__ = [
     "ForbiddenException",
     "NotFoundException",
     "OpenApiException",
+    "RetryPolicy",
     "ServiceException",
     "TokenCodeRequest",
     "TokenRefreshRequest",
@@ -87,6 +89,7 @@ _MODULES = {
     "ApiClient": ".api_client",
     "ApiResponse": ".api_response",
     "Configuration": ".configuration",
+    "RetryPolicy": "._retry",
 }
 
 

@@ -13,7 +13,7 @@ import urllib3
 
 from numind import __version__
 
-from ._retry import to_retry
+from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError
 from .rest import to_urllib3_timeout
@@ -48,7 +48,11 @@ class Configuration:
         ``urllib3.Timeout``; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
         A call's ``_request_timeout`` overrides it.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
-        ``urllib3.Retry``; None means 2 retries with ``RetryPolicy`` (see README, Reliability).
+        ``urllib3.Retry`` such as ``RetryPolicy(5)``; None means ``RetryPolicy()``, 2 retries
+        (see the README, "Reliability and security").
+
+    ``timeout``, ``retries``, the TLS, proxy and pool settings are read when an
+    ``ApiClient`` is created: set them before.
     :param ssl_ca_cert: path of a CA bundle that signs the server's certificate.
     :param ca_cert_data: the same, as PEM text or DER bytes.
     :param cert_file: client certificate (PEM) for mutual TLS.
@@ -268,6 +272,7 @@ class Configuration:
 
     def to_debug_report(self) -> str:
         """Versions and settings to paste in a bug report. It never contains secrets."""
+        retries = f"default ({DEFAULT_RETRIES})" if self.retries is None else repr(self.retries)
         return (
             "Python SDK Debug Report:\n"
             f"OS: {sys.platform} ({platform.platform()})\n"
@@ -276,6 +281,7 @@ class Configuration:
             f"SDK Package Version: {__version__}\n"
             f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
             f"Host: {self.host}\n"
+            f"Timeout: {_describe_timeout(self.timeout)}; retries: {retries}\n"
             f"Access token set: {'yes' if self.access_token else 'no'}"
         )
 
@@ -287,6 +293,14 @@ def _checked_host(host: str) -> str:
             f"such as {DEFAULT_HOST!r}"
         )
     return host.rstrip("/")
+
+
+def _describe_timeout(timeout: Optional[urllib3.Timeout]) -> str:
+    if timeout is None:
+        return "default"
+    if timeout.total is not None:
+        return f"{timeout.total} s in all"
+    return f"connect {timeout.connect_timeout} s, read {timeout.read_timeout} s"
 
 
 def _env_token() -> Optional[str]:
