@@ -44,6 +44,7 @@ def test_exceptions_are_exported_and_rest_reexports_api_exception() -> None:
         (404, "NotFoundException"),
         (409, "ConflictException"),
         (422, "UnprocessableEntityException"),
+        (429, "TooManyRequestsException"),
         (503, "ServiceException"),
     ]:
         cls = getattr(sdk, name)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from numind import __version__
 
 if TYPE_CHECKING:
+    from ._retry import RetryPolicy
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
     from .api_response import ApiResponse
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         NotFoundException,
         OpenApiException,
         ServiceException,
+        TooManyRequestsException,
         UnauthorizedException,
         UnprocessableEntityException,
     )
@@ -69,11 +71,13 @@ __all__ = [
     "ForbiddenException",
     "NotFoundException",
     "OpenApiException",
+    "RetryPolicy",
     "ServiceException",
     "TokenCodeRequest",
     "TokenRefreshRequest",
     "TokenRequest",
     "TokenResponse",
+    "TooManyRequestsException",
     "UnauthorizedException",
     "UnprocessableEntityException",
     "User",
@@ -85,6 +89,7 @@ _MODULES = {
     "ApiClient": ".api_client",
     "ApiResponse": ".api_response",
     "Configuration": ".configuration",
+    "RetryPolicy": "._retry",
 }
 
 

@@ -32,6 +32,7 @@ import urllib3
 from numind import __version__
 
 from ._endpoint import Endpoint, Param, RequestOptions
+from ._redact import redact_body, redact_headers
 from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiException, ApiTypeError, ApiValueError
@@ -253,6 +254,15 @@ class ApiClient:
         _request_timeout: RequestTimeout = None,
     ) -> RESTResponse:
         """Send a request built by ``param_serialize``; the body of the answer is unread."""
+        if self.configuration.debug:
+            content_type = (header_params or {}).get("Content-Type")
+            logger.debug(
+                "request %s %s headers=%s body=%s",
+                method,
+                url,
+                redact_headers(header_params),
+                redact_body(body, content_type),
+            )
         started = time.perf_counter()
         response = self.rest_client.request(
             method,
@@ -288,6 +298,13 @@ class ApiClient:
         success = 200 <= status <= 299
         response_type = _response_type(response_types_map or {}, status)
         content_type = response_data.getheader("Content-Type")
+        if self.configuration.debug:
+            logger.debug(
+                "response %d headers=%s body=%s",
+                status,
+                redact_headers(response_data.headers),
+                redact_body(raw, content_type),
+            )
         data: Any = None
         if response_type is not None and (raw or not success):
             try:

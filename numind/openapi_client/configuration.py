@@ -13,7 +13,10 @@ import urllib3
 
 from numind import __version__
 
+from ._retry import DEFAULT_RETRIES, to_retry
+from ._types import RequestTimeout
 from .exceptions import ApiValueError
+from .rest import to_urllib3_timeout
 
 __all__ = ["Configuration", "DEFAULT_HOST"]
 
@@ -41,7 +44,15 @@ class Configuration:
 
     :param host: base URL of the API, including its base path (``/v1``).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token.
-    :param retries: retries of the transport: an int, or a ``urllib3.Retry``.
+    :param timeout: default timeout of every call: seconds, a ``(connect, read)`` pair or a
+        ``urllib3.Timeout``; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
+        A call's ``_request_timeout`` overrides it.
+    :param retries: how often a failed call is retried: an int (0 turns retries off) or a
+        ``urllib3.Retry`` such as ``RetryPolicy(5)``; None means ``RetryPolicy()``, 2 retries
+        (see the README, "Reliability and security").
+
+    ``timeout``, ``retries``, the TLS, proxy and pool settings are read when an
+    ``ApiClient`` is created: set them before.
     :param ssl_ca_cert: path of a CA bundle that signs the server's certificate.
     :param ca_cert_data: the same, as PEM text or DER bytes.
     :param cert_file: client certificate (PEM) for mutual TLS.
@@ -65,6 +76,7 @@ class Configuration:
         access_token: Optional[str] = None,
         server_index: Optional[int] = None,
         server_variables: Optional[ServerVariables] = None,
+        timeout: RequestTimeout = None,
         retries: Union[int, urllib3.Retry, None] = None,
         ssl_ca_cert: Optional[str] = None,
         ca_cert_data: Union[str, bytes, None] = None,
@@ -90,6 +102,7 @@ class Configuration:
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
         self.access_token = access_token if access_token is not None else _env_token()
+        self.timeout = timeout
         self.retries = retries
         self.ssl_ca_cert = ssl_ca_cert
         self.ca_cert_data = ca_cert_data
@@ -119,6 +132,27 @@ class Configuration:
             self.logger_file = logger_file
         if debug is not None:
             self.debug = debug
+
+    # -- transport policy ---------------------------------------------------------------
+
+    @property
+    def timeout(self) -> Optional[urllib3.Timeout]:
+        """The default timeout of every call (None: ``rest.DEFAULT_TIMEOUT``)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: RequestTimeout) -> None:
+        self._timeout = to_urllib3_timeout(value, "timeout")
+
+    @property
+    def retries(self) -> Union[int, urllib3.Retry, None]:
+        """Retries of every call, as given (None: the default ``RetryPolicy``, 2 retries)."""
+        return self._retries
+
+    @retries.setter
+    def retries(self, value: Union[int, urllib3.Retry, None]) -> None:
+        to_retry(value)  # check it now, not at the first call
+        self._retries = value
 
     # -- host ---------------------------------------------------------------------------
 
@@ -238,6 +272,7 @@ class Configuration:
 
     def to_debug_report(self) -> str:
         """Versions and settings to paste in a bug report. It never contains secrets."""
+        retries = f"default ({DEFAULT_RETRIES})" if self.retries is None else repr(self.retries)
         return (
             "Python SDK Debug Report:\n"
             f"OS: {sys.platform} ({platform.platform()})\n"
@@ -246,6 +281,7 @@ class Configuration:
             f"SDK Package Version: {__version__}\n"
             f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
             f"Host: {self.host}\n"
+            f"Timeout: {_describe_timeout(self.timeout)}; retries: {retries}\n"
             f"Access token set: {'yes' if self.access_token else 'no'}"
         )
 
@@ -257,6 +293,14 @@ def _checked_host(host: str) -> str:
             f"such as {DEFAULT_HOST!r}"
         )
     return host.rstrip("/")
+
+
+def _describe_timeout(timeout: Optional[urllib3.Timeout]) -> str:
+    if timeout is None:
+        return "default"
+    if timeout.total is not None:
+        return f"{timeout.total} s in all"
+    return f"connect {timeout.connect_timeout} s, read {timeout.read_timeout} s"
 
 
 def _env_token() -> Optional[str]:

@@ -17,6 +17,7 @@
         ├── NotFoundException             404
         ├── ConflictException             409
         ├── UnprocessableEntityException  422
+        ├── TooManyRequestsException      429 (after the retries; see ``Retry-After``)
         └── ServiceException              5xx
 
 ``ApiException.from_response`` is the one place that maps a status to its class.
@@ -25,6 +26,9 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Type, Union
+
+#: The response header that carries the server's id of a request (quote it to support).
+REQUEST_ID_HEADER = "X-Request-Id"
 
 if TYPE_CHECKING:
     from .rest import RESTResponse
@@ -44,6 +48,7 @@ __all__ = [
     "NotFoundException",
     "ConflictException",
     "UnprocessableEntityException",
+    "TooManyRequestsException",
     "ServiceException",
 ]
 
@@ -102,15 +107,28 @@ class ApiKeyError(OpenApiException, KeyError, _PathMixin):
 
 
 class ApiConnectionError(OpenApiException):
-    """The request did not get an answer: connection refused or reset, DNS, TLS or proxy failure.
+    """The request did not get a whole answer: connection refused or reset, DNS, TLS or proxy
+    failure, or a body cut short.
 
     ``method`` and ``url`` say which request failed; ``__cause__`` is the urllib3 error.
+    When the failure came after the status line, ``status`` and ``headers`` are those of
+    the answer and ``body`` is the part of the body that arrived (text); otherwise None.
     """
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        self.status: Optional[int] = None
+        self.headers: Optional[Mapping[str, str]] = None
+        self.body: Optional[str] = None
+
+    def add_answer(self, status: int, headers: Mapping[str, str], received: bytes) -> None:
+        """Record the answer that was being read when the connection failed."""
+        self.status = status
+        self.headers = headers
+        self.body = received.decode("utf-8", errors="replace")
+        self.args = (f"{self.args[0]} (status {status}, {len(received)} bytes of body received)",)
 
 
 class ApiTimeoutError(ApiConnectionError):
@@ -122,7 +140,10 @@ class ApiException(OpenApiException):
 
     Attributes: ``status`` (int), ``reason`` (str), ``body`` (the raw body as text),
     ``data`` (the decoded body: an ``Error`` model, or the text of a ``text/plain`` answer,
-    or None), ``headers`` (the response headers).
+    or None), ``error`` (``data`` when it is an ``Error``, with ``code`` and ``message``),
+    ``headers`` (the response headers), ``method`` and ``url`` of the request, and
+    ``request_id`` (the ``X-Request-Id`` header, when the server sent one).
+    ``str()`` is one short line; the full body stays in ``body``.
     """
 
     def __init__(
@@ -139,6 +160,8 @@ class ApiException(OpenApiException):
         self.body = body
         self.data = data
         self.headers: Optional[Mapping[str, str]] = None
+        self.method: Optional[str] = None
+        self.url: Optional[str] = None
         if http_resp is not None:
             if self.status is None:
                 self.status = http_resp.status
@@ -147,7 +170,19 @@ class ApiException(OpenApiException):
             if self.body is None and http_resp.data is not None:
                 self.body = http_resp.data.decode("utf-8", errors="replace")
             self.headers = http_resp.getheaders()
+            self.method = http_resp.method or None
+            self.url = http_resp.url or None
         super().__init__(self.__str__())
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The server's id of the request (``X-Request-Id``), or None."""
+        return self.headers.get(REQUEST_ID_HEADER) if self.headers is not None else None
+
+    @property
+    def error(self) -> Any:
+        """The ``Error`` (``code``, ``message``) of the body, or None when it is not one."""
+        return self.data if hasattr(self.data, "code") and hasattr(self.data, "message") else None
 
     @classmethod
     def from_response(
@@ -158,10 +193,18 @@ class ApiException(OpenApiException):
 
     def __str__(self) -> str:
         text = f"({self.status}) {self.reason or ''}".rstrip()
-        detail = getattr(self.data, "message", None) or self.data or self.body
+        if self.method and self.url:
+            text += f" on {self.method} {self.url}"
+        error = self.error
+        detail = f"{error.code}: {error.message}" if error is not None else self.data or self.body
+        if detail and self.status is not None and 200 <= self.status <= 299:
+            # An undecodable success may be a token response: never echo it.
+            detail = f"the body ({len(self.body or '')} chars) is kept in .body"
         if detail:
-            detail = str(detail)
-            text += ": " + (detail if len(detail) <= 300 else detail[:300] + "...")
+            detail = " ".join(str(detail).split())
+            text += ": " + (detail if len(detail) <= 200 else detail[:200] + "...")
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
         return text
 
 
@@ -189,6 +232,11 @@ class UnprocessableEntityException(ApiException):
     """422 Unprocessable Entity."""
 
 
+class TooManyRequestsException(ApiException):
+    """429 Too Many Requests, still after the retries: slow down; ``headers`` may hold a
+    ``Retry-After``."""
+
+
 class ServiceException(ApiException):
     """5xx: the server failed."""
 
@@ -200,6 +248,7 @@ _BY_STATUS = {
     404: NotFoundException,
     409: ConflictException,
     422: UnprocessableEntityException,
+    429: TooManyRequestsException,
 }
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import urllib3
 from urllib3.exceptions import (
+    EmptyPoolError,
     HTTPError,
     MaxRetryError,
     NewConnectionError,
@@ -20,6 +21,7 @@ from urllib3.exceptions import (
     TimeoutError as Urllib3TimeoutError,
 )
 
+from ._retry import to_retry
 from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
 
 if TYPE_CHECKING:
@@ -32,21 +34,41 @@ __all__ = ["RESTClientObject", "RESTResponse", "ApiException", "to_urllib3_timeo
 #: Used when neither the call nor the configuration sets a timeout: a dead host is detected
 #: within 10 s, and an answer may take up to 60 s (no endpoint of this API is slow).
 DEFAULT_TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
+_CHUNK = 64 * 1024
 
 
 class RESTResponse:
     """A response whose body has been, or can be, read with ``read()``."""
 
-    def __init__(self, resp: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, resp: urllib3.BaseHTTPResponse, method: str = "", url: str = "") -> None:
         self.response = resp
         self.status = resp.status
         self.reason = resp.reason
+        self.method = method
+        self.url = url
         self.data: Optional[bytes] = None
 
     def read(self) -> bytes:
-        """Read the whole body (once) and release the connection to the pool."""
+        """Read the whole body (once) and release the connection to the pool.
+
+        A body cut short (reset, closed early, timed out) raises ``ApiConnectionError``
+        (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received.
+        """
         if self.data is None:
-            self.data = self.response.data
+            received: List[bytes] = []
+            # read1 hands over each piece as it arrives, so a failure loses nothing.
+            read = getattr(self.response, "read1", None) or self.response.read
+            try:
+                while chunk := read(_CHUNK):
+                    received.append(chunk)
+            except HTTPError as exc:
+                partial = b"".join(received)
+                self.response.release_conn()
+                error = _transport_error(exc, self.method, self.url)
+                error.add_answer(self.status, self.response.headers, partial)
+                raise error from exc
+            self.data = b"".join(received)
+            self.response.release_conn()
         return self.data
 
     @property
@@ -73,7 +95,11 @@ class RESTClientObject:
             "cert_file": configuration.cert_file,
             "key_file": configuration.key_file,
             "maxsize": configuration.connection_pool_maxsize,
-            "timeout": DEFAULT_TIMEOUT,
+            # Wait for a free connection rather than open more than ``maxsize`` per host
+            # (extra connections would be closed after one use); the wait is bounded.
+            "block": True,
+            "timeout": configuration.timeout or DEFAULT_TIMEOUT,
+            "retries": to_retry(configuration.retries),
         }
         if configuration.assert_hostname is not None:
             pool_args["assert_hostname"] = configuration.assert_hostname
@@ -81,8 +107,6 @@ class RESTClientObject:
             pool_args["server_hostname"] = configuration.tls_server_name
         if configuration.socket_options is not None:
             pool_args["socket_options"] = configuration.socket_options
-        if configuration.retries is not None:
-            pool_args["retries"] = configuration.retries
 
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
@@ -93,6 +117,10 @@ class RESTClientObject:
             )
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
+        self.timeout: urllib3.Timeout = pool_args["timeout"]
+
+    def __repr__(self) -> str:
+        return f"<RESTClientObject timeout={self.timeout!r}>"
 
     def request(
         self,
@@ -123,7 +151,7 @@ class RESTClientObject:
         else:
             encoded = _encode_body(body, content_type)
         response = self._send(method, url, headers, encoded, _request_timeout)
-        return RESTResponse(response)
+        return RESTResponse(response, method, url)
 
     def _send(
         self,
@@ -133,11 +161,19 @@ class RESTClientObject:
         body: Optional[bytes],
         timeout: RequestTimeout,
     ) -> urllib3.BaseHTTPResponse:
-        urllib3_timeout = to_urllib3_timeout(timeout)
-        extra: Dict[str, Any] = {} if urllib3_timeout is None else {"timeout": urllib3_timeout}
+        urllib3_timeout = to_urllib3_timeout(timeout) or self.timeout
         try:
+            # Redirects are not followed: an API call that redirects is an error, and
+            # following it could send the Authorization header to another host.
             return self.pool_manager.urlopen(
-                method, url, body=body, headers=headers, preload_content=False, **extra
+                method,
+                url,
+                body=body,
+                headers=headers,
+                preload_content=False,
+                redirect=False,
+                timeout=urllib3_timeout,
+                pool_timeout=_longest_wait(urllib3_timeout),
             )
         except MaxRetryError as exc:
             raise _transport_error(exc.reason or exc, method, url) from exc
@@ -160,6 +196,13 @@ def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
 
 def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnectionError:
     where = f"{method} {url}"
+    if isinstance(exc, EmptyPoolError):
+        return ApiTimeoutError(
+            f"{where}: no free connection in the pool in time; raise "
+            "Configuration.connection_pool_maxsize or read/release streamed responses",
+            method=method,
+            url=url,
+        )
     # NewConnectionError subclasses ConnectTimeoutError for backward compatibility: a refused
     # connection or a failed DNS lookup is not a timeout.
     if isinstance(exc, Urllib3TimeoutError) and not isinstance(exc, NewConnectionError):
@@ -173,7 +216,19 @@ def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnection
     return ApiConnectionError(f"{where}: could not connect: {exc}", method=method, url=url)
 
 
-def to_urllib3_timeout(value: RequestTimeout) -> Optional[urllib3.Timeout]:
+def _longest_wait(timeout: urllib3.Timeout) -> Optional[float]:
+    """How long a call may wait for a pooled connection: as long as one call may hold one."""
+    if isinstance(timeout.total, (int, float)):
+        return float(timeout.total)
+    connect, read = timeout.connect_timeout, timeout.read_timeout
+    if isinstance(connect, (int, float)) and isinstance(read, (int, float)):
+        return float(connect + read)
+    return None
+
+
+def to_urllib3_timeout(
+    value: RequestTimeout, name: str = "_request_timeout"
+) -> Optional[urllib3.Timeout]:
     """Turn a ``_request_timeout`` into a urllib3 ``Timeout``; None keeps the pool's default.
 
     Raises ``ApiValueError`` for anything but positive seconds, ``(connect, read)`` or a
@@ -192,6 +247,6 @@ def to_urllib3_timeout(value: RequestTimeout) -> Optional[urllib3.Timeout]:
     ):
         return urllib3.Timeout(connect=value[0], read=value[1])
     raise ApiValueError(
-        f"Invalid _request_timeout {value!r}: give seconds > 0 (e.g. 5), "
+        f"Invalid {name} {value!r}: give seconds > 0 (e.g. 5), "
         "a (connect, read) pair such as (3.05, 27), or a urllib3.Timeout"
     )

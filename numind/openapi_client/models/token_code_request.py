@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, FrozenSet, Literal
 
 from pydantic import Field, StrictStr
 
@@ -13,6 +13,8 @@ __all__ = ["TokenCodeRequest"]
 
 class TokenCodeRequest(RequestModel):
     """Exchange an authorization code (from the sign-in redirect) for tokens."""
+
+    secret_fields: ClassVar[FrozenSet[str]] = frozenset({"code"})
 
     code: StrictStr
     redirect_uri: StrictStr = Field(alias="redirectUri")

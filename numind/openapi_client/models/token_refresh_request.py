@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, FrozenSet, Literal
 
 from pydantic import StrictStr
 
@@ -13,6 +13,8 @@ __all__ = ["TokenRefreshRequest"]
 
 class TokenRefreshRequest(RequestModel):
     """Exchange a refresh token (``token``) for a fresh access token and refresh token."""
+
+    secret_fields: ClassVar[FrozenSet[str]] = frozenset({"token"})
 
     token: StrictStr
     type: Literal["ai.numind.extract.shared.TokenRefreshRequest"] = (

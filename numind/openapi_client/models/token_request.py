@@ -64,3 +64,7 @@ class TokenRequest(ApiModel):
     def to_json(self) -> str:
         """The JSON of the wrapped variant."""
         return self.actual_instance.to_json()
+
+    def to_str(self) -> str:
+        """The wrapped variant as text, with its secrets redacted."""
+        return self.actual_instance.to_str()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import ClassVar, FrozenSet, Optional
 
 from pydantic import Field, StrictInt, StrictStr
 
@@ -13,6 +13,8 @@ __all__ = ["TokenResponse"]
 
 class TokenResponse(ApiModel):
     """An access token (``token``, valid ``expires_in`` seconds) and its refresh token."""
+
+    secret_fields: ClassVar[FrozenSet[str]] = frozenset({"token", "refresh_token"})
 
     token: StrictStr
     expires_in: StrictInt = Field(alias="expiresIn")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, FrozenSet
+
 from pydantic import Field, StrictStr
 
 from ._base import ApiModel
@@ -11,6 +13,8 @@ __all__ = ["UserTokenResponse"]
 
 class UserTokenResponse(ApiModel):
     """A user token (API key): its ``token`` is the secret to use as an access token."""
+
+    secret_fields: ClassVar[FrozenSet[str]] = frozenset({"token"})
 
     id: StrictStr
     name: StrictStr

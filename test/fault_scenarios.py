@@ -1,0 +1,284 @@
+"""Each fault of the faulty server, the call that meets it, and what the client must do.
+
+Used by test_faults.py (one test per scenario) and by fault_report.py (a table of what
+the client did and how long it took).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from faulty_server import Action, Fault, FaultyServer, closed_port
+
+import numind.openapi_client as sdk
+from numind.openapi_client._retry import RetryPolicy
+
+#: Small timeouts and waits so that the scenarios run in seconds; the policy is the default
+#: one otherwise (2 retries, the same methods and statuses).
+CONNECT_TIMEOUT, READ_TIMEOUT = 1.0, 0.5
+
+
+def fast_retry_policy(max_retry_after: float = 30.0) -> RetryPolicy:
+    return RetryPolicy(
+        backoff_factor=0.05, backoff_jitter=0.02, backoff_max=0.2, max_retry_after=max_retry_after
+    )
+
+
+USER = json.dumps({"email": "a@example.com"}).encode()
+USER_TOKEN = {
+    "id": "t1",
+    "name": "ci",
+    "token": "SECRET-USER-TOKEN",
+    "userId": "u1",
+    "createdAt": "2026-01-01T00:00:00Z",
+    "expiresAt": "2027-01-01T00:00:00Z",
+}
+
+
+def _http_date(seconds_ahead: float) -> str:
+    return email.utils.formatdate(time.time() + seconds_ahead, usegmt=True)
+
+
+Call = Callable[[sdk.AuthenticationApi], Any]
+GET_ME: Call = lambda api: api.get_api_auth_me()  # noqa: E731
+CREATE: Call = lambda api: api.post_api_auth_user_tokens({"name": "ci"})  # noqa: E731
+RENAME: Call = lambda api: api.put_api_auth_user_tokens_usertokenid("t1", {"name": "x"})  # noqa: E731
+DELETE: Call = lambda api: api.delete_api_auth_user_tokens_usertokenid("t1")  # noqa: E731
+LIST: Call = lambda api: api.get_api_auth_user_tokens()  # noqa: E731
+
+
+@dataclass
+class Scenario:
+    name: str
+    call: Call
+    script: Callable[[], list[Action]]
+    #: The exception the call must end in, or None for success.
+    raises: Optional[type[BaseException]]
+    #: Requests the server must have read (None: the port refuses, nothing is read).
+    requests: Optional[int]
+    #: Retries the client must have logged.
+    retries: int
+    #: A generous upper bound of the call's duration, in seconds.
+    bound: float = 10.0
+    default: Action = field(default_factory=lambda: Fault.ok(USER))
+    max_retry_after: float = 30.0
+    refused: bool = False
+
+
+@dataclass
+class Outcome:
+    result: str
+    error: Optional[BaseException]
+    value: Any
+    requests: Optional[int]
+    connections: Optional[int]
+    seconds: float
+    retry_logs: list[str]
+
+
+HUGE_LIST = json.dumps([{**USER_TOKEN, "id": f"t{i}"} for i in range(20_000)]).encode()
+HUGE_GARBAGE = b"<html>" + b"x" * (16 * 1024 * 1024)
+
+SCENARIOS = [
+    Scenario("refused, GET", GET_ME, list, sdk.ApiConnectionError, None, 2, refused=True),
+    Scenario("refused, POST", CREATE, list, sdk.ApiConnectionError, None, 2, refused=True),
+    Scenario("never answers, GET", GET_ME, lambda: [Fault.hang()] * 3, sdk.ApiTimeoutError, 3, 2),
+    Scenario("never answers, POST", CREATE, lambda: [Fault.hang()], sdk.ApiTimeoutError, 1, 0),
+    Scenario(
+        "slow headers, GET",
+        GET_ME,
+        lambda: [Fault.slow_headers(3.0)] * 3,
+        sdk.ApiTimeoutError,
+        3,
+        2,
+    ),
+    Scenario(
+        "slow body, GET",
+        GET_ME,
+        lambda: [Fault.stall_body(USER, 5, 3.0)],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+    ),
+    Scenario(
+        "reset mid-body, GET",
+        GET_ME,
+        lambda: [Fault.cut_body(USER, 5, reset=True)],
+        sdk.ApiConnectionError,
+        1,
+        0,
+    ),
+    Scenario(
+        "reset before answering, GET",
+        GET_ME,
+        lambda: [Fault.reset(), Fault.reset()],
+        None,
+        3,
+        2,
+    ),
+    Scenario(
+        "reset before answering, POST",
+        CREATE,
+        lambda: [Fault.reset()],
+        sdk.ApiConnectionError,
+        1,
+        0,
+    ),
+    Scenario("503, 503, then 200, GET", GET_ME, lambda: [Fault.status(503)] * 2, None, 3, 2),
+    Scenario(
+        "502, 504, then 200, PUT",
+        RENAME,
+        lambda: [Fault.status(502), Fault.status(504)],
+        None,
+        3,
+        2,
+        default=Fault.ok(json.dumps(USER_TOKEN).encode()),
+    ),
+    Scenario(
+        "408, then 200, DELETE",
+        DELETE,
+        lambda: [Fault.status(408)],
+        None,
+        2,
+        1,
+        default=Fault.ok(b"", {}),
+    ),
+    Scenario("500 burst, GET", GET_ME, lambda: [Fault.status(500)] * 5, sdk.ServiceException, 3, 2),
+    Scenario("500, POST", CREATE, lambda: [Fault.status(500)], sdk.ServiceException, 1, 0),
+    Scenario("503, POST", CREATE, lambda: [Fault.status(503)], sdk.ServiceException, 1, 0),
+    Scenario(
+        "429 Retry-After: 1, GET",
+        GET_ME,
+        lambda: [Fault.status(429, {"Retry-After": "1"})],
+        None,
+        2,
+        1,
+    ),
+    Scenario(
+        "429 Retry-After: HTTP date +2 s, GET",
+        GET_ME,
+        lambda: [Fault.status(429, {"Retry-After": _http_date(2)})],
+        None,
+        2,
+        1,
+    ),
+    Scenario(
+        "429 Retry-After: 3600 (capped at 0.5 s), GET",
+        GET_ME,
+        lambda: [Fault.status(429, {"Retry-After": "3600"})],
+        None,
+        2,
+        1,
+        max_retry_after=0.5,
+    ),
+    Scenario(
+        "429, then 200, POST",
+        CREATE,
+        lambda: [Fault.status(429, {"Retry-After": "0"})],
+        None,
+        2,
+        1,
+        default=Fault.ok(json.dumps(USER_TOKEN).encode()),
+    ),
+    Scenario(
+        "429 three times, GET",
+        GET_ME,
+        lambda: [Fault.status(429)] * 3,
+        sdk.TooManyRequestsException,
+        3,
+        2,
+    ),
+    Scenario(
+        "invalid JSON, GET", GET_ME, lambda: [Fault.ok(b'{"email": ')], sdk.ApiException, 1, 0
+    ),
+    Scenario(
+        "wrong content type, GET",
+        GET_ME,
+        lambda: [Fault.ok(b"<html>hello</html>", {"Content-Type": "text/html"})],
+        sdk.ApiException,
+        1,
+        0,
+    ),
+    Scenario(
+        "truncated body, GET",
+        GET_ME,
+        lambda: [Fault.cut_body(USER, 10, reset=False)],
+        sdk.ApiConnectionError,
+        1,
+        0,
+    ),
+    Scenario(
+        "huge body (20,000 tokens, 3 MB), GET",
+        LIST,
+        lambda: [Fault.ok(HUGE_LIST)],
+        None,
+        1,
+        0,
+        bound=30.0,
+    ),
+    Scenario(
+        "huge invalid body (16 MB HTML), GET",
+        GET_ME,
+        lambda: [Fault.ok(HUGE_GARBAGE, {"Content-Type": "text/html"})],
+        sdk.ApiException,
+        1,
+        0,
+        bound=30.0,
+    ),
+]
+
+
+class _RetryLogs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("retry "):
+            self.messages.append(message)
+
+
+def run(scenario: Scenario) -> Outcome:
+    """Make the scenario's call against a fresh faulty server and report what happened."""
+    logger = logging.getLogger("numind.openapi_client")
+    handler, level = _RetryLogs(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    server = FaultyServer(scenario.script(), scenario.default)
+    try:
+        with server:
+            host = f"http://127.0.0.1:{closed_port()}/v1" if scenario.refused else server.url
+            configuration = sdk.Configuration(
+                host=host,
+                access_token="SECRET-ACCESS-TOKEN",
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                retries=fast_retry_policy(scenario.max_retry_after),
+            )
+            error: Optional[BaseException] = None
+            value: Any = None
+            with sdk.ApiClient(configuration) as client:
+                started = time.monotonic()
+                try:
+                    value = scenario.call(sdk.AuthenticationApi(client))
+                except sdk.OpenApiException as exc:
+                    error = exc
+                seconds = time.monotonic() - started
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    result = "success" if error is None else type(error).__name__
+    return Outcome(
+        result,
+        error,
+        value,
+        None if scenario.refused else len(server.requests),
+        None if scenario.refused else server.connections,
+        seconds,
+        handler.messages,
+    )

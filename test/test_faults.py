@@ -1,0 +1,97 @@
+"""Every fault of the faulty server ends in success after the right number of retries, or
+in the right typed error within its bound; POST is never sent twice when it may have been
+processed."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pytest
+from fault_scenarios import HUGE_GARBAGE, SCENARIOS, USER, Outcome, Scenario, run
+
+import numind.openapi_client as sdk
+
+
+@functools.cache
+def outcome_of(name: str) -> Outcome:
+    """Each scenario runs once per session; the tests below look at different sides of it."""
+    return run(next(s for s in SCENARIOS if s.name == name))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_fault(scenario: Scenario) -> None:
+    outcome = outcome_of(scenario.name)
+
+    if scenario.raises is None:
+        assert outcome.error is None, outcome.error
+    else:
+        assert type(outcome.error) is scenario.raises, outcome.error
+        assert len(str(outcome.error)) < 400
+        assert "SECRET" not in str(outcome.error)
+    assert outcome.requests == scenario.requests
+    assert len(outcome.retry_logs) == scenario.retries, outcome.retry_logs
+    assert outcome.seconds < scenario.bound
+
+
+def test_retry_is_logged_with_reason_and_delay() -> None:
+    outcome = outcome_of("503, 503, then 200, GET")
+
+    assert len(outcome.retry_logs) == 2
+    for message in outcome.retry_logs:
+        assert re.fullmatch(
+            r"retry [12] of GET in \d+\.\d\d s after status 503 on GET /v1/api/auth/me", message
+        ), message
+
+
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [
+        ("429 Retry-After: 1, GET", 1.0, 1.0),
+        ("429 Retry-After: HTTP date +2 s, GET", 0.5, 2.0),
+        ("429 Retry-After: 3600 (capped at 0.5 s), GET", 0.5, 0.5),
+    ],
+)
+def test_retry_after_sets_the_delay_up_to_the_cap(name: str, low: float, high: float) -> None:
+    (message,) = outcome_of(name).retry_logs
+    delay = float(re.search(r" in (\S+) s ", message).group(1))  # type: ignore[union-attr]
+    assert low <= delay <= high, message
+
+
+def test_a_cut_body_keeps_what_was_received() -> None:
+    for name, error_type in [
+        ("truncated body, GET", sdk.ApiConnectionError),
+        ("reset mid-body, GET", sdk.ApiConnectionError),
+        ("slow body, GET", sdk.ApiTimeoutError),
+    ]:
+        error = outcome_of(name).error
+        assert isinstance(error, error_type)
+        assert error.status == 200
+        assert error.headers is not None
+        assert error.headers["Content-Type"] == "application/json"
+        assert error.body is not None
+        assert USER.decode().startswith(error.body)
+        assert 0 < len(error.body) < len(USER)
+        assert error.method == "GET"
+        assert error.url.endswith("/v1/api/auth/me")
+
+
+def test_an_undecodable_answer_keeps_its_raw_body() -> None:
+    for name, body in [
+        ("invalid JSON, GET", '{"email": '),
+        ("wrong content type, GET", "<html>hello</html>"),
+        ("huge invalid body (16 MB HTML), GET", HUGE_GARBAGE.decode()),
+    ]:
+        error = outcome_of(name).error
+        assert isinstance(error, sdk.ApiException)
+        assert error.status == 200
+        assert error.body == body
+        assert error.reason is not None
+        assert "not a valid User" in error.reason
+        assert len(str(error)) < 400
+
+
+def test_a_huge_list_is_decoded() -> None:
+    outcome = outcome_of("huge body (20,000 tokens, 3 MB), GET")
+    assert len(outcome.value) == 20_000
+    assert outcome.value[-1].id == "t19999"

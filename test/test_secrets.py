@@ -1,0 +1,121 @@
+"""No secret (access token, refresh token, API key, sign-in code) appears in any output:
+logs of every logger at DEBUG, stdout/stderr, repr/str/pprint, exception messages, the
+debug report, or the log file. Attribute access and to_dict/to_json keep the real values."""
+
+from __future__ import annotations
+
+import logging
+import pprint
+from pathlib import Path
+
+import pytest
+from conftest import REDIRECT_URI, authorization_code, bearer, new_email
+
+import numind.openapi_client as sdk
+from numind.openapi_client.testing import LocalServer
+
+
+def test_a_whole_session_with_debug_on_leaks_no_secret(
+    server: LocalServer,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # the root logger: every logger of the process
+    secrets: list[str] = []
+    shown: list[object] = []  # everything a user might print
+
+    log_file = tmp_path / "numind.log"
+    configuration = sdk.Configuration(host=server.url, debug=True, logger_file=str(log_file))
+    try:
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            email = new_email()
+            code = authorization_code(api, email)
+            signed_in = api.post_api_auth_token(
+                {
+                    "type": sdk.TokenCodeRequest(code="c", redirect_uri="r").type,
+                    "code": code,
+                    "redirectUri": REDIRECT_URI,
+                }
+            )
+            assert signed_in.refresh_token is not None
+            refresh_request = sdk.TokenRefreshRequest(token=signed_in.refresh_token)
+            refreshed = api.post_api_auth_token_with_http_info(refresh_request)
+            tokens = refreshed.data
+            assert tokens.refresh_token is not None
+            secrets += [code, signed_in.token, signed_in.refresh_token]
+            secrets += [tokens.token, tokens.refresh_token]
+
+            configuration.access_token = tokens.token
+            created = api.post_api_auth_user_tokens({"name": "ci"})
+            listed = api.get_api_auth_user_tokens_with_http_info()
+            secrets.append(created.token)
+            assert api.get_api_auth_me(_request_auth=bearer(created.token)).email == email
+
+            bad = "SECRET-NOT-A-TOKEN-" + created.token[::-1]
+            secrets.append(bad)
+            with pytest.raises(sdk.UnauthorizedException) as unauthorized:
+                api.get_api_auth_me(_request_auth=bearer(bad))
+            with pytest.raises(sdk.BadRequestException) as reused:
+                api.post_api_auth_token(sdk.TokenRefreshRequest(token=signed_in.refresh_token))
+            with pytest.raises(sdk.ApiValueError) as invalid:
+                api.post_api_auth_token({"type": refresh_request.type, "token": 42, "x": bad})
+            with pytest.raises(sdk.ApiValueError) as bad_header:
+                api.get_api_auth_me(_headers={"X-Token": bad + "\r\nX: y"})
+            assert api.post_api_auth_logout(tokens.refresh_token) == {}
+
+            shown += [signed_in, refresh_request, refreshed, tokens, created, listed]
+            shown += [listed.data, configuration, client, client.rest_client, api]
+            shown += [unauthorized.value, reused.value, invalid.value, bad_header.value]
+            shown += [sdk.TokenCodeRequest(code=code, redirect_uri=REDIRECT_URI)]
+            shown += [sdk.TokenRequest(refresh_request)]
+            for thing in shown:
+                print(repr(thing), str(thing), pprint.pformat(thing))
+                to_str = getattr(thing, "to_str", None)
+                if to_str is not None:
+                    print(to_str())
+            for error in (unauthorized.value, reused.value, invalid.value, bad_header.value):
+                print(error.args)
+            print(configuration.to_debug_report())
+            logging.getLogger("numind.openapi_client").debug("the end")
+    finally:
+        configuration.debug = False
+        configuration.logger_file = None
+
+    out, err = capfd.readouterr()
+    logs = "\n".join(
+        f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records
+    )
+    everything = "\n".join([out, err, logs, log_file.read_text()])
+    assert "Authorization" in everything and "<redacted>" in everything  # debug did log
+    assert "request POST" in log_file.read_text()
+    assert len(secrets) == 7 and all(len(s) >= 16 for s in secrets)
+    for secret in secrets:
+        assert secret not in everything
+
+    # The values are there for the user who asks for them.
+    assert created.token == listed.data[0].token
+    assert created.to_dict()["token"] == created.token
+    assert tokens.refresh_token in tokens.to_json()
+
+
+def test_debug_changes_no_other_logger() -> None:
+    import http.client
+
+    loggers = {name: logging.getLogger(name).level for name in ("", "urllib3", "http.client")}
+    configuration = sdk.Configuration(debug=True)
+    try:
+        assert {name: logging.getLogger(name).level for name in loggers} == loggers
+        assert http.client.HTTPConnection.debuglevel == 0
+    finally:
+        configuration.debug = False
+
+
+def test_a_model_masks_its_secrets_in_every_representation() -> None:
+    tokens = sdk.TokenResponse(token="A" * 20, expires_in=1, refresh_token="B" * 20)
+    for text in (repr(tokens), str(tokens), pprint.pformat(tokens), tokens.to_str()):
+        assert "A" * 20 not in text and "B" * 20 not in text
+        assert "redacted" in text and "expires" in text
+    assert tokens.token == "A" * 20
+    assert tokens.to_dict() == {"token": "A" * 20, "expiresIn": 1, "refreshToken": "B" * 20}

@@ -1,0 +1,267 @@
+"""The transport over real sockets: timeouts, the retry setting, redirects, TLS with
+certificates from trustme, and a forwarding proxy."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import trustme
+import urllib3
+from conftest import REDIRECT_URI, bearer, new_email
+from faulty_server import Fault, FaultyServer
+from forward_proxy import ForwardProxy
+from recording_server import Canned, RecordingServer
+
+import numind.openapi_client as sdk
+from numind.openapi_client.rest import DEFAULT_TIMEOUT
+from numind.openapi_client.testing import LocalServer
+
+# -- timeouts ---------------------------------------------------------------------------
+
+
+def test_default_timeouts_are_connect_10_s_and_read_60_s() -> None:
+    assert (DEFAULT_TIMEOUT.connect_timeout, DEFAULT_TIMEOUT.read_timeout) == (10.0, 60.0)
+    with sdk.ApiClient(sdk.Configuration(host="http://127.0.0.1:9/v1")) as client:
+        assert client.rest_client.timeout is DEFAULT_TIMEOUT
+        pool = client.rest_client.pool_manager.connection_from_url("http://127.0.0.1:9")
+        assert pool.timeout is DEFAULT_TIMEOUT
+
+
+def test_configuration_timeout_bounds_a_call_that_never_answers() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", timeout=0.3, retries=0)
+        with sdk.ApiClient(configuration) as client:
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError, match="timed out"):
+                sdk.AuthenticationApi(client).get_api_auth_me()
+            assert time.monotonic() - started < 5
+    assert len(server.requests) == 1
+
+
+def test_request_timeout_overrides_the_configuration_for_one_call() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=(5, 120), retries=0
+        )
+        with sdk.ApiClient(configuration) as client:
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError):
+                sdk.AuthenticationApi(client).get_api_auth_me(_request_timeout=(1, 0.3))
+            assert time.monotonic() - started < 5
+
+
+def test_the_debug_report_names_timeout_and_retries() -> None:
+    report = sdk.Configuration(timeout=(3, 20), retries=sdk.RetryPolicy(4)).to_debug_report()
+    assert "Timeout: connect 3 s, read 20 s; retries: RetryPolicy(total=4," in report
+    assert "Timeout: default; retries: default (2)" in sdk.Configuration().to_debug_report()
+
+
+@pytest.mark.parametrize("value", [0, -1, "5", (1, 2, 3), True])
+def test_a_bad_timeout_is_refused_with_the_fix(value: object) -> None:
+    with pytest.raises(sdk.ApiValueError, match=r"Invalid timeout .*\(connect, read\)"):
+        sdk.Configuration(timeout=value)  # type: ignore[arg-type]
+
+
+# -- the retry setting ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("retries", "requests"),
+    [(None, 3), (0, 1), (1, 2), (urllib3.Retry(total=3, status_forcelist=[503]), 4)],
+)
+def test_retries_setting(retries: object, requests: int) -> None:
+    with FaultyServer(default=Fault.status(503, {"Retry-After": "0"})) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", retries=retries)  # type: ignore[arg-type]
+        # The last 503 is a typed error, never urllib3's MaxRetryError.
+        with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ServiceException) as caught:
+            sdk.AuthenticationApi(client).get_api_auth_me()
+    assert len(server.requests) == requests
+    assert caught.value.status == 503
+    assert caught.value.error.code == "E503"
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (True, sdk.ApiTypeError),
+        ("2", sdk.ApiTypeError),
+        (2.0, sdk.ApiTypeError),
+        (-1, sdk.ApiValueError),
+    ],
+)
+def test_a_bad_retries_value_is_refused_with_the_fix(value: object, error: type) -> None:
+    with pytest.raises(error, match=rf"Invalid retries {value!r}: give a number of retries"):
+        sdk.Configuration(retries=value)  # type: ignore[arg-type]
+    configuration = sdk.Configuration()
+    with pytest.raises(error):
+        configuration.retries = value  # type: ignore[assignment]
+
+
+# -- redirects --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_redirect_is_not_followed_so_the_token_stays_on_its_host(
+    server: LocalServer, method: str
+) -> None:
+    # The same machine under another name is another host for the browser rules.
+    elsewhere = server.url.replace("127.0.0.1", "localhost")
+    with RecordingServer() as redirecting:
+        redirecting.default = Canned(307, b"", {"Location": elsewhere + "/api/auth/me"})
+        configuration = sdk.Configuration(host=redirecting.url, access_token="SECRET")
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            before = server.requests_handled
+            with pytest.raises(sdk.ApiException) as caught:
+                if method == "GET":
+                    api.get_api_auth_me()
+                else:
+                    api.post_api_auth_user_tokens({"name": "x"})
+    assert caught.value.status == 307
+    assert caught.value.headers is not None
+    assert caught.value.headers["Location"].startswith(elsewhere)
+    assert server.requests_handled == before
+    assert len(redirecting.requests) == 1
+
+
+# -- TLS --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _https_server(ca: trustme.CA, require_client_cert: bool = False) -> LocalServer:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    if require_client_cert:
+        context.verify_mode = ssl.CERT_REQUIRED
+        ca.configure_trust(context)
+    return LocalServer(ssl_context=context)
+
+
+@pytest.fixture(scope="module")
+def https_server(ca: trustme.CA) -> Iterator[LocalServer]:
+    with _https_server(ca) as srv:
+        yield srv
+
+
+def _client_context(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def test_tls_is_verified_by_default(https_server: LocalServer) -> None:
+    opened = https_server.connections_opened
+    configuration = sdk.Configuration(host=https_server.url)
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.raises(sdk.ApiConnectionError, match=r"TLS failed.*CERTIFICATE_VERIFY_FAILED"),
+    ):
+        sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    # A certificate that cannot be verified is not retried.
+    assert https_server.connections_opened == opened + 1
+
+
+def test_ssl_ca_cert_trusts_a_private_ca(
+    https_server: LocalServer, ca: trustme.CA, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    tokens = https_server.sign_in(new_email(), client_ssl_context=_client_context(ca))
+    configuration = sdk.Configuration(
+        host=https_server.url, access_token=tokens["token"], ssl_ca_cert=str(bundle)
+    )
+    with sdk.ApiClient(configuration) as client:
+        assert sdk.AuthenticationApi(client).get_api_auth_me().email.endswith("@example.com")
+
+
+def test_ca_cert_data_trusts_a_private_ca(https_server: LocalServer, ca: trustme.CA) -> None:
+    configuration = sdk.Configuration(
+        host=https_server.url, ca_cert_data=ca.cert_pem.bytes().decode()
+    )
+    with sdk.ApiClient(configuration) as client:
+        assert sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI).startswith("https://")
+
+
+def test_client_certificates_for_a_server_that_requires_them(
+    ca: trustme.CA, tmp_path: Path
+) -> None:
+    bundle, cert, key = tmp_path / "ca.pem", tmp_path / "client.pem", tmp_path / "client.key"
+    ca.cert_pem.write_to_path(str(bundle))
+    client_cert = ca.issue_cert("client@example.com")
+    client_cert.cert_chain_pems[0].write_to_path(str(cert))
+    client_cert.private_key_pem.write_to_path(str(key))
+    with _https_server(ca, require_client_cert=True) as srv:
+        without = sdk.Configuration(host=srv.url, ssl_ca_cert=str(bundle))
+        with sdk.ApiClient(without) as client, pytest.raises(sdk.ApiConnectionError):
+            sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+        with_cert = sdk.Configuration(
+            host=srv.url, ssl_ca_cert=str(bundle), cert_file=str(cert), key_file=str(key)
+        )
+        with sdk.ApiClient(with_cert) as client:
+            assert sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI).startswith("https://")
+
+
+def test_verify_ssl_false_connects_and_urllib3_warns(https_server: LocalServer) -> None:
+    configuration = sdk.Configuration(host=https_server.url, verify_ssl=False)
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.warns(urllib3.exceptions.InsecureRequestWarning),
+    ):
+        url = sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    assert url.startswith("https://")
+
+
+# -- proxies ----------------------------------------------------------------------------
+
+
+def test_an_http_proxy_forwards_the_calls(server: LocalServer) -> None:
+    tokens = server.sign_in(new_email())
+    with ForwardProxy() as proxy:
+        configuration = sdk.Configuration(
+            host=server.url,
+            access_token=tokens["token"],
+            proxy=proxy.url,
+            proxy_headers=urllib3.make_headers(proxy_basic_auth="me:pw"),
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            me = api.get_api_auth_me()
+            created = api.post_api_auth_user_tokens({"name": "via proxy"})
+            api.delete_api_auth_user_tokens_usertokenid(created.id)
+    assert me.email.endswith("@example.com")
+    assert proxy.seen == [
+        f"GET {server.url}/api/auth/me",
+        f"POST {server.url}/api/auth/user-tokens",
+        f"DELETE {server.url}/api/auth/user-tokens/{created.id}",
+    ]
+    assert all(h["proxy-authorization"] == "Basic bWU6cHc=" for h in proxy.headers)
+
+
+def test_an_https_call_goes_through_a_connect_tunnel(
+    https_server: LocalServer, ca: trustme.CA
+) -> None:
+    tokens = https_server.sign_in(new_email(), client_ssl_context=_client_context(ca))
+    with ForwardProxy() as proxy:
+        configuration = sdk.Configuration(
+            host=https_server.url,
+            ca_cert_data=ca.cert_pem.bytes().decode(),
+            proxy=proxy.url,
+            proxy_headers={"Proxy-Authorization": "Basic bWU6cHc="},
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            assert api.get_api_auth_me(_request_auth=bearer(tokens["token"])).email
+            assert api.get_api_auth_user_tokens(_request_auth=bearer(tokens["token"])) == []
+    assert proxy.seen == [f"CONNECT 127.0.0.1:{https_server.port}"]
+    (headers,) = proxy.headers
+    assert headers["proxy-authorization"] == "Basic bWU6cHc="
+    # Inside the tunnel: the proxy never sees the bearer token.
+    assert "authorization" not in headers
