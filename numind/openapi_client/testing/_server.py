@@ -208,6 +208,7 @@ class _App:
         self.origin = ""
         self.connections_opened = 0
         self.requests_handled = 0
+        self.refresh_requests = 0
         self._access_token_ttl = access_token_ttl
         self._refresh_token_ttl = refresh_token_ttl
         self._code_ttl = code_ttl
@@ -342,6 +343,7 @@ class _App:
                 session = _Session(secrets.token_hex(8), grant.email)
                 self._sessions[session.id] = session
             elif kind == REFRESH_REQUEST_TYPE:
+                self.refresh_requests += 1
                 refresh_token = request.get("token")
                 if not isinstance(refresh_token, str):
                     return _bad_body()
@@ -865,6 +867,12 @@ class LocalServer:
         """Responses sent so far."""
         with self._app.lock:
             return self._app.requests_handled
+
+    @property
+    def refresh_requests(self) -> int:
+        """Refresh requests (``TokenRefreshRequest``) received so far, valid or not."""
+        with self._app.lock:
+            return self._app.refresh_requests
 
     def advance_clock(self, seconds: float) -> None:
         """Move the server's notion of "now" forward, to expire tokens without sleeping."""
