@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pathlib
+import platform
 
-import nbformat
 import pytest
 from _examples import ROOT
-from nbclient import NotebookClient
 
 NOTEBOOK = ROOT / "examples" / "notebook.ipynb"
 
@@ -15,8 +14,11 @@ NOTEBOOK = ROOT / "examples" / "notebook.ipynb"
 def test_the_notebook_signs_in_and_manages_a_key(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Jupyter warns about its old config paths unless told to use the new ones.
+    # Jupyter warns (on import) about its old config paths unless told to use the new ones.
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+    import nbformat
+    from nbclient import NotebookClient
+
     notebook = nbformat.read(NOTEBOOK, as_version=4)
 
     NotebookClient(
@@ -26,6 +28,8 @@ def test_the_notebook_signs_in_and_manages_a_key(
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
 
+    kernel_python = notebook.metadata.language_info.version
+    assert kernel_python == platform.python_version()  # this Python's kernel, not another
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     text = "".join(output.get("text", "") for output in outputs)
     html = "".join(output.get("data", {}).get("text/html", "") for output in outputs)
