@@ -134,3 +134,10 @@ def test_concurrent_processes_lose_no_update(tmp_path: pathlib.Path) -> None:
     logins = json.loads(path.read_text())["logins"]
     assert len(logins) == 120
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_every_name_of_the_auth_module_resolves() -> None:
+    for name in auth.__all__:
+        assert getattr(auth, name) is not None, name
+    with pytest.raises(AttributeError):
+        auth.no_such_name  # noqa: B018

@@ -265,6 +265,12 @@ def _code_from_redirect(query: Dict[str, List[str]], expected_state: Optional[st
     return code
 
 
+class _QuietServer(HTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # e.g. a browser's idle pre-connection timing out: not the user's problem
+        logger.debug("sign-in listener: a connection failed", exc_info=True)
+
+
 class _Listener:
     """A one-shot HTTP listener on 127.0.0.1 for the browser's redirect."""
 
@@ -283,7 +289,7 @@ class _Listener:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request line holds the code
 
-        self._server = HTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_port}{_CALLBACK_PATH}"
 
     def __enter__(self) -> _Listener:
