@@ -193,3 +193,26 @@ def test_logout_offline_warns_on_stderr_and_python_m_numind_works(tmp_path: path
     assert result.stderr.startswith("numind: warning: Signed out locally, but the session")
     assert result.stderr.count("\n") == 1
     assert numind("auth", "whoami", env=env).returncode == 1
+
+
+def test_the_cli_refreshes_an_expired_token_and_says_when_to_sign_in_again(
+    own_server: LocalServer,
+) -> None:
+    env = {**os.environ, "NUMIND_BASE_URL": own_server.url}
+    email = new_email()
+    assert login(env, email)[0] == 0
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    before = json.loads(path.read_text())["logins"][own_server.url]
+
+    own_server.advance_clock(301)  # the access token expired: whoami refreshes it
+    result = numind("auth", "whoami", env=env)
+    assert (result.returncode, result.stdout) == (0, email + "\n")
+    after = json.loads(path.read_text())["logins"][own_server.url]
+    assert after["refresh_token"] != before["refresh_token"]
+    assert own_server.refresh_requests == 1
+
+    own_server.advance_clock(1801)  # the session expired too
+    result = numind("auth", "whoami", env=env)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "sign in again with `numind auth login`" in result.stderr
