@@ -668,6 +668,9 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # handle_request() is only called once the listening socket is readable: never wait.
     timeout = 0.0
+    # socketserver's backlog of 5 overflows when dozens of threads connect at once: the
+    # kernel then drops SYNs (a 1 s retransmit each) and can reset connections.
+    request_queue_size = 128
 
     def __init__(
         self,
