@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import os
+import pathlib
 import sys
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -58,6 +59,24 @@ def open_authorization_url(url: str, email: str | None = None) -> str:
         conn.close()
 
 
+def follow_redirect(location: str) -> tuple[int, str]:
+    """Play the browser's next step: GET the redirect target; (status, body)."""
+    parts = urlsplit(location)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        conn.request("GET", f"{parts.path}?{parts.query}")
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        conn.close()
+
+
+def play_browser(url: str, email: str | None = None) -> tuple[int, str]:
+    """Open the sign-in URL as a browser would: sign in, follow the redirect to the
+    login's listener; the listener's (status, page)."""
+    return follow_redirect(open_authorization_url(url, email))
+
+
 def authorization_code(
     api: sdk.AuthenticationApi, email: str, redirect_uri: str = REDIRECT_URI
 ) -> str:
@@ -78,10 +97,12 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A developer's own NUMIND_API_KEY / NUMIND_BASE_URL must not leak into the tests.
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+    # A developer's own NUMIND_API_KEY / NUMIND_BASE_URL / stored login must not leak
+    # into the tests: each test has a credential store of its own.
     monkeypatch.delenv("NUMIND_API_KEY", raising=False)
     monkeypatch.delenv("NUMIND_BASE_URL", raising=False)
+    monkeypatch.setenv("NUMIND_CONFIG_DIR", str(tmp_path / "numind-config"))
     sdk.Configuration.set_default(None)
     sdk.ApiClient.set_default(None)
 

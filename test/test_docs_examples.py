@@ -57,6 +57,7 @@ def run_block(server: LocalServer, code: str, cwd: pathlib.Path) -> str:
         "ACCESS_TOKEN": session.token,
         "NUMIND_REFRESH_TOKEN": session.refresh_token,
         "NUMIND_AUTH_CODE": code_for_docs,
+        "NUMIND_CONFIG_DIR": str(cwd / "numind-config"),
     }
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from ._types import RequestTimeout
+    from .auth._session import StoredLogin
 
 __all__ = ["ApiClient"]
 
@@ -145,11 +146,53 @@ class ApiClient:
     def _send(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
     ) -> RESTResponse:
-        method, url, headers, body, _ = self._serialize(endpoint, args, options)
+        login = self._stored_login_for(endpoint, options)
+        if login is None:
+            return self._send_once(endpoint, args, options, None)
+        token = login.bearer(self)
+        response = self._send_once(endpoint, args, options, token)
+        if response.status != 401:
+            return response
+        # Rejected before its expiry by our clock (revoked, or the clocks differ):
+        # refresh once and replay once.
+        response.read()
+        login.refresh_rejected(token, self)
+        return self._send_once(endpoint, args, options, login.bearer(self))
+
+    def _send_once(
+        self,
+        endpoint: Endpoint[Any],
+        args: Sequence[Any],
+        options: RequestOptions,
+        bearer: Optional[str],
+    ) -> RESTResponse:
+        method, url, headers, body, _ = self._serialize(endpoint, args, options, bearer)
         return self.call_api(method, url, headers, body, _request_timeout=options.request_timeout)
 
+    def _stored_login_for(
+        self, endpoint: Endpoint[Any], options: RequestOptions
+    ) -> Optional[StoredLogin]:
+        """The stored login that authenticates this call, if any (see ``Configuration``)."""
+        configuration = self.configuration
+        login = configuration.stored_login
+        if (
+            login is None
+            or not endpoint.auth
+            or options.request_auth is not None
+            or configuration.access_token is not None
+        ):
+            return None
+        host = configuration.host
+        if options.host_index is not None:
+            host = configuration.get_host_from_settings(options.host_index)
+        return login if login.base_url == host else None
+
     def _serialize(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+        self,
+        endpoint: Endpoint[Any],
+        args: Sequence[Any],
+        options: RequestOptions,
+        bearer: Optional[str] = None,
     ) -> RequestSerialized:
         path_params: Dict[str, str] = {}
         query_params: List[Tuple[str, Any]] = []
@@ -187,13 +230,14 @@ class ApiClient:
             body=body,
             auth_settings=list(endpoint.auth),
             _host=host,
-            _request_auth=options.request_auth,
+            _request_auth=options.request_auth if bearer is None else _bearer_auth(bearer),
         )
         if endpoint.auth and "Authorization" not in serialized[2]:
             raise ApiValueError(
                 f"{endpoint.operation_id}() needs an access token, and none is set: set "
                 "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
-                "(an API key works), or pass _request_auth"
+                "(an API key works), or pass _request_auth, or sign in to "
+                f"{self.configuration.host} with `numind auth login`"
             )
         return serialized
 
@@ -411,6 +455,10 @@ class ApiClient:
 
 class _DecodeError(ValueError):
     """A body that cannot be decoded as the declared type."""
+
+
+def _bearer_auth(token: str) -> Dict[str, str]:
+    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}
 
 
 def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[str, Any]) -> None:

@@ -7,7 +7,7 @@ import logging
 import os
 import platform
 import sys
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
 
 import urllib3
 
@@ -17,6 +17,9 @@ from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError
 from .rest import to_urllib3_timeout
+
+if TYPE_CHECKING:
+    from .auth._session import StoredLogin
 
 __all__ = ["Configuration", "DEFAULT_HOST"]
 
@@ -36,8 +39,11 @@ SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
 class Configuration:
     """Settings of an ``ApiClient``.
 
-    With no arguments, the access token comes from ``NUMIND_API_KEY`` and the host from
-    ``NUMIND_BASE_URL`` (default ``https://api.nuextract.ai/v1``)::
+    The host comes from ``host``, else ``NUMIND_BASE_URL``, else
+    ``https://api.nuextract.ai/v1``. Credentials, first found wins: ``access_token``;
+    the ``NUMIND_API_KEY`` environment variable; the login that ``numind auth login`` (or
+    ``numind.openapi_client.auth.login()``) stored for exactly this host, whose access
+    token is then refreshed automatically (``stored_login``)::
 
         configuration = Configuration(host="https://api.nuextract.ai/v1",
                                       access_token=os.environ["NUMIND_API_KEY"])
@@ -103,6 +109,11 @@ class Configuration:
         self.server_variables: ServerVariables = dict(server_variables or {})
         self.access_token = access_token if access_token is not None else _env_token()
         self.timeout = timeout
+        #: The login stored by ``numind auth login`` for this host, used (and kept fresh)
+        #: when no access token is set; ``None`` when there is none.
+        self.stored_login: Optional[StoredLogin] = None
+        if self.access_token is None:
+            self.stored_login = _stored_login(self.host)
         self.retries = retries
         self.ssl_ca_cert = ssl_ca_cert
         self.ca_cert_data = ca_cert_data
@@ -167,6 +178,9 @@ class Configuration:
     def host(self, value: str) -> None:
         self._base_path = _checked_host(value)
         self.server_index = None
+        if self.access_token is None:
+            # A stored login is only ever sent to the base URL it was made for.
+            self.stored_login = _stored_login(self._base_path)
 
     def get_host_settings(self) -> List[Dict[str, Any]]:
         """The servers of the API, as in the OpenAPI document."""
@@ -282,7 +296,8 @@ class Configuration:
             f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
             f"Host: {self.host}\n"
             f"Timeout: {_describe_timeout(self.timeout)}; retries: {retries}\n"
-            f"Access token set: {'yes' if self.access_token else 'no'}"
+            f"Access token set: {'yes' if self.access_token else 'no'}\n"
+            f"Stored login: {'yes' if self.stored_login is not None else 'no'}"
         )
 
 
@@ -305,3 +320,9 @@ def _describe_timeout(timeout: Optional[urllib3.Timeout]) -> str:
 
 def _env_token() -> Optional[str]:
     return os.environ.get(ENV_API_KEY) or None
+
+
+def _stored_login(host: str) -> Optional[StoredLogin]:
+    from .auth._session import StoredLogin
+
+    return StoredLogin.load(host)

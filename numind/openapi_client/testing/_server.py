@@ -221,6 +221,7 @@ class _App:
         self.on_exchange: Optional[Callable[[Exchange], None]] = None
         self.connections_opened = 0
         self.requests_handled = 0
+        self.refresh_requests = 0
         self._access_token_ttl = access_token_ttl
         self._refresh_token_ttl = refresh_token_ttl
         self._code_ttl = code_ttl
@@ -363,6 +364,7 @@ class _App:
                 session = _Session(secrets.token_hex(8), grant.email)
                 self._sessions[session.id] = session
             elif kind == REFRESH_REQUEST_TYPE:
+                self.refresh_requests += 1
                 refresh_token = request.get("token")
                 if not isinstance(refresh_token, str):
                     return _bad_body()
@@ -727,6 +729,9 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # handle_request() is only called once the listening socket is readable: never wait.
     timeout = 0.0
+    # socketserver's backlog of 5 overflows when dozens of threads connect at once: the
+    # kernel then drops SYNs (a 1 s retransmit each) and can reset connections.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -938,6 +943,12 @@ class LocalServer:
     @on_exchange.setter
     def on_exchange(self, observer: Optional[Callable[[Exchange], None]]) -> None:
         self._app.on_exchange = observer
+
+    @property
+    def refresh_requests(self) -> int:
+        """Refresh requests (``TokenRefreshRequest``) received so far, valid or not."""
+        with self._app.lock:
+            return self._app.refresh_requests
 
     def advance_clock(self, seconds: float) -> None:
         """Move the server's notion of "now" forward, to expire tokens without sleeping."""

@@ -1,0 +1,79 @@
+"""Sign in once and stay signed in: login, logout, and the stored credentials.
+
+::
+
+    from numind.openapi_client import auth
+
+    configuration = auth.login()      # opens the browser; auth.login(paste=True) elsewhere
+    ...
+    auth.logout()
+
+After a login, ``Configuration()`` for the same host uses the stored tokens and refreshes
+them shortly (``REFRESH_MARGIN`` seconds) before they expire, and once after a 401.
+The command line does the same: ``numind auth login``, ``numind auth logout``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._login import (
+        DEFAULT_TIMEOUT,
+        PASTE_REDIRECT_URI,
+        LoginError,
+        SessionNotRevokedWarning,
+        login,
+        logout,
+    )
+    from ._session import REFRESH_MARGIN, LoginRequiredError, StoredLogin
+    from ._store import (
+        CredentialStore,
+        CredentialStoreError,
+        StoredCredentials,
+        config_dir,
+        credentials_path,
+    )
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "PASTE_REDIRECT_URI",
+    "REFRESH_MARGIN",
+    "CredentialStore",
+    "CredentialStoreError",
+    "LoginError",
+    "LoginRequiredError",
+    "SessionNotRevokedWarning",
+    "StoredCredentials",
+    "StoredLogin",
+    "config_dir",
+    "credentials_path",
+    "login",
+    "logout",
+]
+
+# Loaded on first use: Configuration() reads the store, and must not pay for the login code.
+_MODULES = {
+    "DEFAULT_TIMEOUT": "._login",
+    "PASTE_REDIRECT_URI": "._login",
+    "LoginError": "._login",
+    "SessionNotRevokedWarning": "._login",
+    "login": "._login",
+    "logout": "._login",
+    "REFRESH_MARGIN": "._session",
+    "LoginRequiredError": "._session",
+    "StoredLogin": "._session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_MODULES.get(name, "._store"), __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

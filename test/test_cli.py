@@ -1,0 +1,218 @@
+"""The installed ``numind`` console script against the local server, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from conftest import new_email, play_browser
+
+from numind.openapi_client.testing import LocalServer
+
+NUMIND = pathlib.Path(sys.executable).with_name("numind")
+
+
+def numind(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(NUMIND), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def env(server: LocalServer) -> dict[str, str]:
+    return {**os.environ, "NUMIND_BASE_URL": server.url}
+
+
+def login(env: dict[str, str], email: str, *args: str) -> tuple[int, str, str]:
+    """``numind auth login --no-browser``; the test opens the printed URL, as a browser in
+    another process would."""
+    process = subprocess.Popen(
+        [str(NUMIND), "auth", "login", "--no-browser", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.strip().startswith("http"):
+            status, page = play_browser(line.strip(), email)
+            assert (status, "You can close this tab" in page) == (200, True)
+            break
+    out, err = process.communicate(timeout=60)
+    return process.returncode, "".join(lines) + out, err
+
+
+def test_the_console_script_is_installed() -> None:
+    assert NUMIND.is_file(), f"{NUMIND} is missing: install the package"
+
+
+def test_login_whoami_and_logout(env: dict[str, str], server: LocalServer) -> None:
+    email = new_email()
+    code, out, err = login(env, email)
+    assert (code, err) == (0, "")
+    assert f"Signed in as {email}" in out
+
+    result = numind("auth", "whoami", env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, email + "\n", "")
+    result = numind("--json", "auth", "whoami", env=env)
+    assert json.loads(result.stdout) == {"base_url": server.url, "email": email}
+
+    stored = (pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json").read_text()
+    tokens = json.loads(stored)["logins"][server.url]
+    for secret in (tokens["access_token"], tokens["refresh_token"]):
+        assert secret not in out
+
+    result = numind("auth", "logout", env=env)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert f"Signed out of {server.url}" in result.stdout
+
+    result = numind("auth", "whoami", env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "Not signed in" in result.stderr and "numind auth login" in result.stderr
+
+
+def test_tokens_create_list_rename_delete(env: dict[str, str]) -> None:
+    assert login(env, new_email())[0] == 0
+
+    created = numind("auth", "tokens", "create", "laptop", "--json", env=env)
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)
+    assert key["name"] == "laptop" and key["token"].startswith("nm_")
+
+    listed = numind("auth", "tokens", "list", env=env)
+    assert listed.returncode == 0
+    assert key["id"] in listed.stdout and "laptop" in listed.stdout
+    assert key["token"] not in listed.stdout  # only the masked form
+    assert "****" + key["token"][-4:] in listed.stdout
+    as_json = json.loads(numind("--json", "auth", "tokens", "list", env=env).stdout)
+    assert [(k["id"], k["token"]) for k in as_json] == [(key["id"], "****" + key["token"][-4:])]
+
+    renamed = numind("auth", "tokens", "rename", key["id"], "desktop", env=env)
+    assert (renamed.returncode, renamed.stderr) == (0, "")
+    assert "desktop" in numind("auth", "tokens", "list", env=env).stdout
+
+    # the new key works as NUMIND_API_KEY, and is printed once, on create
+    with_key = {**env, "NUMIND_API_KEY": key["token"]}
+    assert numind("auth", "whoami", env=with_key).returncode == 0
+    text = numind("auth", "tokens", "create", "other", env=env).stdout
+    assert "shown only now" in text and "nm_" in text
+
+    deleted = numind("auth", "tokens", "delete", key["id"], env=env)
+    assert (deleted.returncode, deleted.stderr) == (0, "")
+    again = numind("auth", "tokens", "delete", key["id"], env=env)
+    assert again.returncode == 1
+    assert (
+        again.stderr == "numind: error: the server answered 404 Not Found: User token not found\n"
+    )
+    assert numind("auth", "whoami", env=with_key).returncode == 1  # revoked at once
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["auth", "tokens", "bogus"],
+        ["auth", "tokens", "create"],
+        ["auth", "login", "--timeout", "-3"],
+        ["--no-such-option"],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(env: dict[str, str], args: list[str]) -> None:
+    result = numind(*args, env=env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("numind: error: ") and result.stderr.count("\n") == 1
+
+
+def test_base_url_option_wins_and_errors_are_one_line(env: dict[str, str]) -> None:
+    result = numind("auth", "whoami", "--base-url", "http://127.0.0.1:9/v1", env=env)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "numind: error: Not signed in to http://127.0.0.1:9/v1: run `numind auth login` "
+        "(or set NUMIND_API_KEY)\n"
+    )
+    unreachable = {**env, "NUMIND_API_KEY": "nm_x"}
+    result = numind("auth", "whoami", "--base-url", "http://127.0.0.1:9/v1", env=unreachable)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+
+
+def test_login_times_out_with_exit_1(env: dict[str, str]) -> None:
+    result = numind("auth", "login", "--no-browser", "--timeout", "0.3", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("numind: error: No sign-in within 0.3 seconds")
+
+
+def test_paste_mode_reads_the_url_from_stdin(env: dict[str, str]) -> None:
+    from conftest import open_authorization_url
+
+    email = new_email()
+    process = subprocess.Popen(
+        [str(NUMIND), "auth", "login", "--paste"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None and process.stdin is not None
+    for line in process.stdout:
+        if line.strip().startswith("http"):
+            process.stdin.write(open_authorization_url(line.strip(), email) + "\n")
+            process.stdin.flush()
+            break
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, "")
+    assert f"Signed in as {email}" in out
+
+
+def test_logout_offline_warns_on_stderr_and_python_m_numind_works(tmp_path: pathlib.Path) -> None:
+    with LocalServer() as gone:
+        env = {**os.environ, "NUMIND_BASE_URL": gone.url}
+        assert login(env, new_email())[0] == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "numind", "auth", "logout"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0
+    assert result.stderr.startswith("numind: warning: Signed out locally, but the session")
+    assert result.stderr.count("\n") == 1
+    assert numind("auth", "whoami", env=env).returncode == 1
+
+
+def test_the_cli_refreshes_an_expired_token_and_says_when_to_sign_in_again(
+    own_server: LocalServer,
+) -> None:
+    env = {**os.environ, "NUMIND_BASE_URL": own_server.url}
+    email = new_email()
+    assert login(env, email)[0] == 0
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    before = json.loads(path.read_text())["logins"][own_server.url]
+
+    own_server.advance_clock(301)  # the access token expired: whoami refreshes it
+    result = numind("auth", "whoami", env=env)
+    assert (result.returncode, result.stdout) == (0, email + "\n")
+    after = json.loads(path.read_text())["logins"][own_server.url]
+    assert after["refresh_token"] != before["refresh_token"]
+    assert own_server.refresh_requests == 1
+
+    own_server.advance_clock(1801)  # the session expired too
+    result = numind("auth", "whoami", env=env)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "sign in again with `numind auth login`" in result.stderr
