@@ -169,6 +169,32 @@ def test_per_call_headers_win_even_over_the_configured_token(
     assert api.get_api_auth_me().email != other_email
 
 
+def test_a_per_call_authorization_header_in_any_case_is_enough_without_a_token(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    tokens = sign_in(server)
+
+    me = anonymous_api.get_api_auth_me(_headers={"authorization": "Bearer " + tokens.token})
+
+    assert me.email.endswith("@example.com")
+
+
+def test_header_names_ignore_case_when_headers_are_merged(server: LocalServer) -> None:
+    with sdk.ApiClient(sdk.Configuration(host=server.url, access_token="configured")) as client:
+        client.set_default_header("x-team", "default")
+        headers = client.param_serialize(
+            "GET",
+            "/api/auth/me",
+            header_params={"X-Team": "per-call", "AUTHORIZATION": "Bearer per-call"},
+            auth_settings=["oauth2Auth"],
+        )[2]
+
+    assert {k: v for k, v in headers.items() if k.lower() in ("x-team", "authorization")} == {
+        "X-Team": "per-call",
+        "AUTHORIZATION": "Bearer per-call",
+    }
+
+
 def test_request_auth_replaces_the_configured_token_for_one_call(
     server: LocalServer, anonymous_api: sdk.AuthenticationApi
 ) -> None:
