@@ -110,13 +110,15 @@ class RESTClientObject:
         ``ApiTimeoutError``.
         """
         method = method.upper()
-        headers = urllib3.HTTPHeaderDict(headers or {})
-        content_type = headers.get("Content-Type", "")
+        # Sent as given, not copied: only the multipart branch changes them, on a copy.
+        headers = headers or {}
+        content_type = _header(headers, "Content-Type")
         encoded: Optional[bytes]
         if post_params:
             if body is not None:
                 raise ApiValueError("body and post_params are exclusive: give one of them")
             if content_type.startswith("multipart/"):
+                headers = urllib3.HTTPHeaderDict(headers)
                 encoded, headers["Content-Type"] = urllib3.encode_multipart_formdata(post_params)
             else:
                 encoded = urlencode(post_params).encode("ascii")
@@ -129,7 +131,7 @@ class RESTClientObject:
         self,
         method: str,
         url: str,
-        headers: urllib3.HTTPHeaderDict,
+        headers: Mapping[str, str],
         body: Optional[bytes],
         timeout: RequestTimeout,
     ) -> urllib3.BaseHTTPResponse:
@@ -147,6 +149,12 @@ class RESTClientObject:
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool_manager.clear()
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    """The value of header ``name`` in any spelling, or ``""``."""
+    lower = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lower), "")
 
 
 def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
