@@ -322,7 +322,7 @@ class ApiClient:
 
         Raises ``ValueError`` (pydantic's ``ValidationError`` among them) when it does not fit.
         """
-        media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+        media = _media_type(content_type)
         if media == "application/json" or media.endswith("+json"):
             return _decoder(response_type)(response_text)
         if media.startswith("text/") and response_type == "str":
@@ -479,6 +479,8 @@ def _set_header(headers: MutableMapping[str, str], name: str, value: str) -> Non
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:
+    if name in headers:
+        return True
     lower = name.lower()
     return any(key.lower() == lower for key in headers)
 
@@ -504,7 +506,8 @@ def _quote_path_segment(value: str, safe: str) -> str:
 
 
 def _response_type(types: Mapping[str, Optional[str]], status: int) -> Optional[str]:
-    for key in (str(status), f"{str(status)[0]}XX"):
+    code = str(status)
+    for key in (code, code[0] + "XX"):
         if key in types:
             return types[key]
     if 200 <= status <= 299:
@@ -518,6 +521,12 @@ def _charset(content_type: Optional[str]) -> str:
         if key.strip().lower() == "charset" and value.strip():
             return value.strip().strip('"')
     return "utf-8"
+
+
+@functools.lru_cache(maxsize=64)
+def _media_type(content_type: Optional[str]) -> str:
+    """``application/json`` of ``Application/JSON; charset=utf-8`` (a response has few kinds)."""
+    return (content_type or "application/json").split(";", 1)[0].strip().lower()
 
 
 @functools.cache

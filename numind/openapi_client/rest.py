@@ -113,7 +113,9 @@ class RESTClientObject:
         method = method.upper()
         # Sent as given, not copied: only the multipart branch changes them, on a copy.
         headers = headers or {}
-        content_type = _header(headers, "Content-Type")
+        # Only a body is encoded by its Content-Type.
+        has_body = body is not None or bool(post_params)
+        content_type = _header(headers, "Content-Type") if has_body else ""
         encoded: Optional[bytes]
         if post_params:
             if body is not None:
