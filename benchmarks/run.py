@@ -56,8 +56,8 @@ class Profile:
 
 
 FULL = Profile(
-    trials=21,
-    calls={"me": 500, "user_tokens": 30, "create": 500},
+    trials=41,
+    calls={"me": 250, "user_tokens": 15, "create": 250},
     warmup={"me": 200, "user_tokens": 10, "create": 200},
     import_runs=20,
     rss_runs=3,
