@@ -390,7 +390,7 @@ def print_report(results: Dict[str, Any], summary: Dict[str, Any]) -> None:
     print(
         f"\nmachine: {m['cpu']}, {m['cores']} cores, load {m['load_average']}; "
         f"Python {m['python']}, urllib3 {m['urllib3']}, pydantic {m['pydantic']} "
-        f"(core {m['pydantic_core']}), numind {m['numind']}"
+        f"(core {m['pydantic_core']}), numind {m['numind']} from {m['numind_from']}"
     )
     print(
         f"mode: {results['mode']}, {results['calls']['trials']} interleaved trials, "
