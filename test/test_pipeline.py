@@ -169,6 +169,32 @@ def test_per_call_headers_win_even_over_the_configured_token(
     assert api.get_api_auth_me().email != other_email
 
 
+def test_a_per_call_authorization_header_in_any_case_is_enough_without_a_token(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    tokens = sign_in(server)
+
+    me = anonymous_api.get_api_auth_me(_headers={"authorization": "Bearer " + tokens.token})
+
+    assert me.email.endswith("@example.com")
+
+
+def test_header_names_ignore_case_when_headers_are_merged(server: LocalServer) -> None:
+    with sdk.ApiClient(sdk.Configuration(host=server.url, access_token="configured")) as client:
+        client.set_default_header("x-team", "default")
+        headers = client.param_serialize(
+            "GET",
+            "/api/auth/me",
+            header_params={"X-Team": "per-call", "AUTHORIZATION": "Bearer per-call"},
+            auth_settings=["oauth2Auth"],
+        )[2]
+
+    assert {k: v for k, v in headers.items() if k.lower() in ("x-team", "authorization")} == {
+        "X-Team": "per-call",
+        "AUTHORIZATION": "Bearer per-call",
+    }
+
+
 def test_request_auth_replaces_the_configured_token_for_one_call(
     server: LocalServer, anonymous_api: sdk.AuthenticationApi
 ) -> None:
@@ -345,6 +371,40 @@ def test_calls_reuse_one_connection_and_close_really_closes(own_server: LocalSer
         client.close()
         api.get_api_auth_me()
         assert own_server.connections_opened == opened + 2
+
+
+def test_each_host_keeps_its_connection_when_a_client_switches_between_hosts(
+    own_server: LocalServer,
+) -> None:
+    with LocalServer() as other:
+        hosts = [own_server, other]
+        tokens = {srv.url: sign_in(srv).token for srv in hosts}
+        opened = {srv.url: srv.connections_opened for srv in hosts}
+        configuration = sdk.Configuration(host=own_server.url)
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            for _ in range(3):
+                for srv in hosts:
+                    configuration.host = srv.url
+                    configuration.access_token = tokens[srv.url]
+                    assert api.get_api_auth_me().email.endswith("@example.com")
+
+        assert [srv.connections_opened - opened[srv.url] for srv in hosts] == [1, 1]
+
+
+@pytest.mark.invalid_traffic  # unauthenticated on purpose: any answer will do
+def test_a_pool_the_manager_evicted_is_replaced(own_server: LocalServer) -> None:
+    # More origins than num_pools: urllib3 closes the least recently used pool.
+    from numind.openapi_client.rest import _PoolManager
+
+    with LocalServer() as other:
+        manager = _PoolManager(num_pools=1)
+        for srv in [own_server, other, own_server, other]:
+            response = manager.urlopen("GET", srv.origin + "/v1/api/auth/me")
+            assert response.status == 401
+        manager.clear()
+
+        assert (own_server.connections_opened, other.connections_opened) == (2, 2)
 
 
 def test_one_client_shared_by_threads_returns_each_users_data(server: LocalServer) -> None:

@@ -9,6 +9,7 @@ import functools
 import importlib
 import json
 import logging
+import re
 import time
 from typing import (
     TYPE_CHECKING,
@@ -18,6 +19,7 @@ from typing import (
     Dict,
     List,
     Mapping,
+    MutableMapping,
     Optional,
     Sequence,
     Tuple,
@@ -232,7 +234,7 @@ class ApiClient:
             _host=host,
             _request_auth=options.request_auth if bearer is None else _bearer_auth(bearer),
         )
-        if endpoint.auth and "Authorization" not in serialized[2]:
+        if endpoint.auth and not _has_header(serialized[2], "Authorization"):
             raise ApiValueError(
                 f"{endpoint.operation_id}() needs an access token, and none is set: set "
                 "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
@@ -266,15 +268,19 @@ class ApiClient:
         """
         if files:
             raise ApiValueError("files are not supported: no operation of this API uploads files")
-        headers = urllib3.HTTPHeaderDict(self.default_headers)
+        # A plain dict: urllib3 iterates it several times per request, and an HTTPHeaderDict
+        # costs a lower() and a list per access. _set_header keeps names case-insensitive.
+        headers: Dict[str, str] = {}
+        for name, value in self.default_headers.items():
+            _set_header(headers, name, value)
         if self.cookie:
-            headers["Cookie"] = self.cookie
+            _set_header(headers, "Cookie", self.cookie)
         query: List[Tuple[str, Any]] = list(query_params or [])
         self.update_params_for_auth(
             headers, query, auth_settings, resource_path, method, body, _request_auth
         )
         for name, value in (header_params or {}).items():
-            headers[name] = str(value)
+            _set_header(headers, name, str(value))
         _check_headers(headers)
 
         for name, value in (path_params or {}).items():
@@ -286,7 +292,7 @@ class ApiClient:
             url += "?" + self.parameters_to_url_query(query, collection_formats)
         if body is not None:
             body = self.sanitize_for_serialization(body)
-        return method, url, cast(Dict[str, str], headers), body, list(post_params or [])
+        return method, url, headers, body, list(post_params or [])
 
     def call_api(
         self,
@@ -377,7 +383,7 @@ class ApiClient:
 
         Raises ``ValueError`` (pydantic's ``ValidationError`` among them) when it does not fit.
         """
-        media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+        media = _media_type(content_type)
         if media == "application/json" or media.endswith("+json"):
             return _decoder(response_type)(response_text)
         if media.startswith("text/") and response_type == "str":
@@ -464,7 +470,7 @@ def _bearer_auth(token: str) -> Dict[str, str]:
 def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[str, Any]) -> None:
     where = setting.get("in")
     if where == "header":
-        headers[setting["key"]] = setting["value"]
+        _set_header(headers, setting["key"], setting["value"])
     elif where == "query":
         queries.append((setting["key"], setting["value"]))
     elif where != "cookie":
@@ -473,7 +479,7 @@ def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[s
             "of Configuration.auth_settings() as a model"
         )
     else:
-        headers["Cookie"] = setting["value"]
+        _set_header(headers, "Cookie", setting["value"])
 
 
 def _checked_argument(endpoint: Endpoint[Any], param: Param, value: Any) -> Any:
@@ -528,9 +534,28 @@ def _content_type(endpoint: Endpoint[Any], requested: Optional[str]) -> str:
     return requested
 
 
+def _set_header(headers: MutableMapping[str, str], name: str, value: str) -> None:
+    """Set header ``name``, replacing it under any other spelling: header names ignore case."""
+    if name not in headers:
+        lower = name.lower()
+        for key in [key for key in headers if key.lower() == lower]:
+            del headers[key]
+    headers[name] = value
+
+
+def _has_header(headers: Mapping[str, str], name: str) -> bool:
+    if name in headers:
+        return True
+    lower = name.lower()
+    return any(key.lower() == lower for key in headers)
+
+
+_LINE_BREAK_OR_NUL = re.compile(r"[\r\n\x00]")
+
+
 def _check_headers(headers: Mapping[str, str]) -> None:
     for name, value in headers.items():
-        if any(c in name or c in value for c in "\r\n\0"):
+        if _LINE_BREAK_OR_NUL.search(name) or _LINE_BREAK_OR_NUL.search(value):
             # The value is not shown: it may be a token.
             raise ApiValueError(
                 f"Header {name!r} contains a line break or NUL; remove CR, LF and NUL from it"
@@ -546,7 +571,8 @@ def _quote_path_segment(value: str, safe: str) -> str:
 
 
 def _response_type(types: Mapping[str, Optional[str]], status: int) -> Optional[str]:
-    for key in (str(status), f"{str(status)[0]}XX"):
+    code = str(status)
+    for key in (code, code[0] + "XX"):
         if key in types:
             return types[key]
     if 200 <= status <= 299:
@@ -560,6 +586,12 @@ def _charset(content_type: Optional[str]) -> str:
         if key.strip().lower() == "charset" and value.strip():
             return value.strip().strip('"')
     return "utf-8"
+
+
+@functools.lru_cache(maxsize=64)
+def _media_type(content_type: Optional[str]) -> str:
+    """``application/json`` of ``Application/JSON; charset=utf-8`` (a response has few kinds)."""
+    return (content_type or "application/json").split(";", 1)[0].strip().lower()
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode
 
 import urllib3
+from urllib3 import HTTPConnectionPool
 from urllib3.exceptions import (
     EmptyPoolError,
     HTTPError,
@@ -116,7 +117,7 @@ class RESTClientObject:
                 **pool_args,
             )
         else:
-            self.pool_manager = urllib3.PoolManager(**pool_args)
+            self.pool_manager = _PoolManager(**pool_args)
         self.timeout: urllib3.Timeout = pool_args["timeout"]
 
     def __repr__(self) -> str:
@@ -138,13 +139,17 @@ class RESTClientObject:
         ``ApiTimeoutError``.
         """
         method = method.upper()
-        headers = urllib3.HTTPHeaderDict(headers or {})
-        content_type = headers.get("Content-Type", "")
+        # Sent as given, not copied: only the multipart branch changes them, on a copy.
+        headers = headers or {}
+        # Only a body is encoded by its Content-Type.
+        has_body = body is not None or bool(post_params)
+        content_type = _header(headers, "Content-Type") if has_body else ""
         encoded: Optional[bytes]
         if post_params:
             if body is not None:
                 raise ApiValueError("body and post_params are exclusive: give one of them")
             if content_type.startswith("multipart/"):
+                headers = urllib3.HTTPHeaderDict(headers)
                 encoded, headers["Content-Type"] = urllib3.encode_multipart_formdata(post_params)
             else:
                 encoded = urlencode(post_params).encode("ascii")
@@ -157,7 +162,7 @@ class RESTClientObject:
         self,
         method: str,
         url: str,
-        headers: urllib3.HTTPHeaderDict,
+        headers: Mapping[str, str],
         body: Optional[bytes],
         timeout: RequestTimeout,
     ) -> urllib3.BaseHTTPResponse:
@@ -183,6 +188,50 @@ class RESTClientObject:
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool_manager.clear()
+
+
+class _PoolManager(urllib3.PoolManager):
+    """A ``PoolManager`` that remembers the pool of each origin it has seen.
+
+    urllib3 builds a normalised pool key of some twenty settings, under a lock, on every
+    request; a client of one API talks to one or two origins, so a dict lookup does. The
+    manager's own store decides which pools live: once it is full (``num_pools``) it may
+    drop one, so every new pool then empties this cache.
+    """
+
+    def __init__(self, num_pools: int = 10, **kwargs: Any) -> None:
+        super().__init__(num_pools, **kwargs)
+        self._num_pools = num_pools
+        self._known: Dict[Tuple[Optional[str], Optional[str], Optional[int]], HTTPConnectionPool]
+        self._known = {}
+
+    def connection_from_host(
+        self,
+        host: Optional[str],
+        port: Optional[int] = None,
+        scheme: Optional[str] = "http",
+        pool_kwargs: Optional[Dict[str, Any]] = None,
+    ) -> HTTPConnectionPool:
+        if pool_kwargs:
+            return super().connection_from_host(host, port, scheme, pool_kwargs)
+        key = (scheme, host, port)
+        pool = self._known.get(key)
+        if pool is None:
+            pool = super().connection_from_host(host, port, scheme)
+            if len(self.pools) >= self._num_pools:
+                self._known.clear()  # the manager may have dropped a pool remembered here
+            self._known[key] = pool
+        return pool
+
+    def clear(self) -> None:
+        self._known.clear()
+        super().clear()
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    """The value of header ``name`` in any spelling, or ``""``."""
+    lower = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lower), "")
 
 
 def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
