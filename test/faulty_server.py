@@ -18,15 +18,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from recording_server import Recorded
+
 Action = Callable[["_Connection", "Recorded"], bool]  # returns False to close the connection
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
 
 
 def _head(status: int, headers: dict[str, str], length: int) -> bytes:
