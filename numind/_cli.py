@@ -37,6 +37,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _parser().print_help(sys.stderr)
         return 2
     from numind.openapi_client import OpenApiException
+    from numind.openapi_client.auth._login import describe_error
 
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -45,7 +46,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for warning in caught:
             print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
     except (_Failure, OpenApiException) as exc:
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{PROG}: error: {describe_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -238,27 +239,6 @@ def _key_json(key: UserTokenResponse, *, masked: bool) -> Dict[str, str]:
         "created_at": key.created_at,
         "expires_at": key.expires_at,
     }
-
-
-def _one_line(exc: BaseException) -> str:
-    from numind.openapi_client import ApiException
-
-    if isinstance(exc, ApiException):
-        message = _api_message(exc)
-        status = f"{exc.status} {exc.reason or ''}".strip()
-        return f"the server answered {status}" + (f": {message}" if message else "")
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _api_message(exc: Any) -> str:
-    data = getattr(exc, "data", None)
-    message = getattr(data, "message", None)
-    if isinstance(message, str):
-        return " ".join(message.split())
-    body = getattr(exc, "body", None)
-    if isinstance(body, str) and len(body) < 200:
-        return " ".join(body.split())
-    return ""
 
 
 if __name__ == "__main__":  # pragma: no cover

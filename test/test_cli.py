@@ -216,3 +216,33 @@ def test_the_cli_refreshes_an_expired_token_and_says_when_to_sign_in_again(
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "sign in again with `numind auth login`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type"),
+    [(200, "application/json"), (200, "text/plain"), (502, "text/plain")],
+)
+def test_an_error_line_never_echoes_a_token_the_server_sent(
+    env: dict[str, str], status: int, content_type: str
+) -> None:
+    # A body the CLI cannot decode may be a token response: it is kept out of stderr.
+    from recording_server import Canned, RecordingServer
+
+    secret = "tok-" + "S3CRET" * 4
+    body = json.dumps({"token": secret, "refreshToken": secret + "-refresh"}).encode()
+    with RecordingServer() as recording:
+        recording.default = Canned(status, body, {"Content-Type": content_type})
+        result = numind(
+            "--base-url",
+            recording.url,
+            "auth",
+            "whoami",
+            env={**env, "NUMIND_API_KEY": "nm_key"},
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"numind: error: the server answered {status}")
+    assert result.stderr.count("\n") == 1
+    if status == 502:
+        assert "tok-" in result.stderr  # an error answer is shown, briefly...
+    else:
+        assert secret not in result.stderr, result.stderr  # ...a success answer never

@@ -138,7 +138,7 @@ def logout(
     try:
         _revoke(configuration, stored)
     except (OpenApiException, OSError) as exc:
-        reason = _one_line(exc)
+        reason = describe_error(exc)
     store.delete(base_url)
     if reason is not None:
         warnings.warn(
@@ -185,11 +185,26 @@ def _configuration(host: Optional[str], configuration: Optional[Configuration]) 
     return configuration
 
 
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, ApiException):
-        return f"the server answered {exc.status} {exc.reason or ''}".strip()
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+def describe_error(exc: BaseException) -> str:
+    """One line for a person: the status and the server's message, never a token.
+
+    The body of an answer is shown only for an error status: an undecodable success may be
+    a token response.
+    """
+    if not isinstance(exc, ApiException):
+        return " ".join(str(exc).split()) or type(exc).__name__
+    text = f"the server answered {exc.status} {exc.reason or ''}".strip()
+    error = exc.error
+    if error is not None:
+        detail = f"{error.message}"
+    elif isinstance(exc.body, str) and exc.status is not None and not 200 <= exc.status <= 299:
+        detail = exc.body
+    else:
+        detail = ""
+    detail = " ".join(detail.split())
+    if detail:
+        text += ": " + (detail if len(detail) <= 200 else detail[:200] + "...")
+    return text
 
 
 def _state_of(url: str) -> Optional[str]:
