@@ -120,6 +120,23 @@ def test_bad_arguments_and_options_are_rejected_before_sending(
     assert message in str(error)
 
 
+@pytest.mark.parametrize(
+    "value", ["nm_\u201cpasted\u201d-SECRET", "nm_t\u2603ken-SECRET", "nm_tab\x00SECRET"]
+)
+def test_a_token_that_http_cannot_carry_is_refused_without_echoing_it(
+    server: LocalServer, value: str
+) -> None:
+    # Such a value would otherwise fail inside http.client with a UnicodeEncodeError whose
+    # message holds the whole header value.
+    configuration = sdk.Configuration(host=server.url, access_token=value)
+    with sdk.ApiClient(configuration) as client:
+        error = _nothing_sent(server, sdk.AuthenticationApi(client).get_api_auth_me)
+
+    assert isinstance(error, sdk.ApiValueError)
+    assert "Header 'Authorization'" in str(error) and "Latin-1" in str(error)
+    assert "SECRET" not in str(error) and "SECRET" not in repr(error)
+
+
 def test_a_secured_call_without_a_token_says_how_to_set_one(
     server: LocalServer, anonymous_api: sdk.AuthenticationApi
 ) -> None:

@@ -550,15 +550,20 @@ def _has_header(headers: Mapping[str, str], name: str) -> bool:
     return any(key.lower() == lower for key in headers)
 
 
-_LINE_BREAK_OR_NUL = re.compile(r"[\r\n\x00]")
+# CR/LF/NUL would split or end the header; http.client sends values as Latin-1, so any
+# other character (a pasted smart quote, say) would fail later in a UnicodeEncodeError
+# whose message holds the whole value: a token, for Authorization.
+_UNSENDABLE_IN_HEADER = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
 
 
 def _check_headers(headers: Mapping[str, str]) -> None:
     for name, value in headers.items():
-        if _LINE_BREAK_OR_NUL.search(name) or _LINE_BREAK_OR_NUL.search(value):
+        if _UNSENDABLE_IN_HEADER.search(name) or _UNSENDABLE_IN_HEADER.search(value):
             # The value is not shown: it may be a token.
             raise ApiValueError(
-                f"Header {name!r} contains a line break or NUL; remove CR, LF and NUL from it"
+                f"Header {name!r} contains a line break, a NUL or a character outside "
+                "Latin-1 (such as a curly quote from a paste); check that value: a token or "
+                "API key is plain ASCII"
             )
 
 
