@@ -11,10 +11,12 @@ import subprocess
 import sys
 
 import pytest
+from conftest import new_email
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
 from numind.openapi_client.auth import CredentialStore, StoredCredentials
+from numind.openapi_client.testing import LocalServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes and flock")
 
@@ -78,9 +80,30 @@ def test_a_file_others_can_read_is_refused_with_the_fix(tmp_path: pathlib.Path, 
     message = f"chmod 600 {path}"
     with pytest.raises(auth.CredentialStoreError, match=f"{mode:04o}.*{message}"):
         CredentialStore(path).load("http://127.0.0.1:1/v1")
-    # Configuration() reads the store when no token is given: it refuses too
-    with pytest.raises(auth.CredentialStoreError, match=str(path)):
-        sdk.Configuration(host="http://127.0.0.1:1/v1")
+    # Configuration() reads the store only when a secured call needs it: then it refuses too
+    configuration = sdk.Configuration(host="http://127.0.0.1:1/v1")
+    assert "Stored login: unreadable (" in configuration.to_debug_report()
+    assert message in configuration.to_debug_report()
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.raises(auth.CredentialStoreError, match=message),
+    ):
+        sdk.AuthenticationApi(client).get_api_auth_me()
+
+
+def test_an_unsafe_store_does_not_stop_calls_that_need_no_stored_login(
+    server: LocalServer,
+) -> None:
+    path = pathlib.Path(os.environ["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    CredentialStore(path).save(credentials())
+    path.chmod(0o644)
+
+    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+        url = sdk.AuthenticationApi(client).get_api_auth("http://localhost:5173/callback")
+    assert url.startswith(server.origin)
+    key = server.sign_in(new_email())["token"]
+    with sdk.ApiClient(sdk.Configuration(host=server.url, access_token=key)) as client:
+        assert sdk.AuthenticationApi(client).get_api_auth_me().email
 
 
 def test_a_symlinked_file_is_refused(tmp_path: pathlib.Path) -> None:
@@ -113,6 +136,7 @@ def test_reprs_never_show_the_tokens(tmp_path: pathlib.Path) -> None:
 WRITER = """
 import datetime, sys
 from numind.openapi_client.auth import CredentialStore, StoredCredentials
+from numind.openapi_client.testing import LocalServer
 store = CredentialStore(sys.argv[1])
 for i in range(int(sys.argv[3])):
     store.save(StoredCredentials(

@@ -176,13 +176,14 @@ class ApiClient:
     ) -> Optional[StoredLogin]:
         """The stored login that authenticates this call, if any (see ``Configuration``)."""
         configuration = self.configuration
-        login = configuration.stored_login
         if (
-            login is None
+            configuration.access_token is not None
             or not endpoint.auth
             or options.request_auth is not None
-            or configuration.access_token is not None
         ):
+            return None
+        login = configuration.stored_login  # may read the credential store, once
+        if login is None:
             return None
         host = configuration.host
         if options.host_index is not None:

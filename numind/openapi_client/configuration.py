@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
 
 import urllib3
@@ -109,11 +110,9 @@ class Configuration:
         self.server_variables: ServerVariables = dict(server_variables or {})
         self.access_token = access_token if access_token is not None else _env_token()
         self.timeout = timeout
-        #: The login stored by ``numind auth login`` for this host, used (and kept fresh)
-        #: when no access token is set; ``None`` when there is none.
-        self.stored_login: Optional[StoredLogin] = None
-        if self.access_token is None:
-            self.stored_login = _stored_login(self.host)
+        # Read from the credential store when first needed, so that a Configuration that
+        # never makes a secured call never touches the store (nor fails on it).
+        self._stored_login: Union[StoredLogin, _Unread, None] = _UNREAD
         self.retries = retries
         self.ssl_ca_cert = ssl_ca_cert
         self.ca_cert_data = ca_cert_data
@@ -165,6 +164,27 @@ class Configuration:
         to_retry(value)  # check it now, not at the first call
         self._retries = value
 
+    @property
+    def stored_login(self) -> Optional[StoredLogin]:
+        """The login that ``numind auth login`` stored for this host, used (and kept fresh)
+        when no access token is set; None when there is none or a token is set.
+
+        Read from the credential store on first use; ``CredentialStoreError`` if the store
+        is unsafe (readable by others, or a symbolic link).
+        """
+        login = self._stored_login
+        if isinstance(login, _Unread):
+            with _STORE_READ:
+                login = self._stored_login
+                if isinstance(login, _Unread):
+                    login = None if self.access_token is not None else _stored_login(self.host)
+                    self._stored_login = login
+        return login
+
+    @stored_login.setter
+    def stored_login(self, login: Optional[StoredLogin]) -> None:
+        self._stored_login = login
+
     # -- host ---------------------------------------------------------------------------
 
     @property
@@ -178,9 +198,8 @@ class Configuration:
     def host(self, value: str) -> None:
         self._base_path = _checked_host(value)
         self.server_index = None
-        if self.access_token is None:
-            # A stored login is only ever sent to the base URL it was made for.
-            self.stored_login = _stored_login(self._base_path)
+        # A stored login is only ever sent to the base URL it was made for.
+        self._stored_login = _UNREAD
 
     def get_host_settings(self) -> List[Dict[str, Any]]:
         """The servers of the API, as in the OpenAPI document."""
@@ -297,8 +316,16 @@ class Configuration:
             f"Host: {self.host}\n"
             f"Timeout: {_describe_timeout(self.timeout)}; retries: {retries}\n"
             f"Access token set: {'yes' if self.access_token else 'no'}\n"
-            f"Stored login: {'yes' if self.stored_login is not None else 'no'}"
+            f"Stored login: {self._describe_stored_login()}"
         )
+
+    def _describe_stored_login(self) -> str:
+        from .exceptions import OpenApiException
+
+        try:
+            return "yes" if self.stored_login is not None else "no"
+        except OpenApiException as exc:  # an unsafe store: its message names the file and fix
+            return f"unreadable ({exc})"
 
 
 def _checked_host(host: str) -> str:
@@ -320,6 +347,14 @@ def _describe_timeout(timeout: Optional[urllib3.Timeout]) -> str:
 
 def _env_token() -> Optional[str]:
     return os.environ.get(ENV_API_KEY) or None
+
+
+class _Unread:
+    """The stored login has not been looked up yet."""
+
+
+_UNREAD = _Unread()
+_STORE_READ = threading.Lock()
 
 
 def _stored_login(host: str) -> Optional[StoredLogin]:
