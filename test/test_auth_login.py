@@ -125,3 +125,24 @@ def test_a_code_that_was_used_already_is_refused(
 
     with pytest.raises(auth.LoginError, match="refused the sign-in code"):
         auth.login(server.url, paste=True, open_browser=False, read_input=read_input)
+
+
+def test_an_outage_on_the_code_exchange_is_not_reported_as_a_bad_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from recording_server import Canned, RecordingServer
+
+    with RecordingServer() as recording:
+        recording.responses = [
+            Canned(200, b"https://sign-in.example/auth?state=s1", {"Content-Type": "text/plain"}),
+            Canned(503, b'{"code": "unavailable", "message": "try later"}'),
+        ]
+        configuration = sdk.Configuration(host=recording.url, retries=0)
+        with pytest.raises(sdk.ServiceException):
+            auth.login(
+                configuration=configuration,
+                paste=True,
+                open_browser=False,
+                read_input=lambda prompt: "the-code",
+            )
+    assert [r.method for r in recording.requests] == ["GET", "POST"]

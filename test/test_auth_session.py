@@ -249,3 +249,30 @@ def test_logout_offline_deletes_the_tokens_and_warns() -> None:
     with pytest.warns(auth.SessionNotRevokedWarning, match="could not be revoked"):
         assert auth.logout(gone.url) is True
     assert stored_file() == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (429, sdk.TooManyRequestsException),
+        (503, sdk.ServiceException),
+        (400, auth.LoginRequiredError),
+    ],
+)
+def test_only_a_refused_refresh_asks_to_sign_in_again(status: int, error: type) -> None:
+    # A rate limit or an outage on the refresh is not the end of the session.
+    from recording_server import Canned
+
+    with RecordingServer() as recording:
+        store = auth.CredentialStore()
+        past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+        store.save(auth.StoredCredentials(recording.url, "at-old", "rt-old", past))
+        recording.default = Canned(status, b'{"code": "x", "message": "not now"}')
+        configuration = sdk.Configuration(host=recording.url, retries=0)
+
+        with pytest.raises(error) as raised:
+            me(configuration)
+
+    assert [r.path for r in recording.requests] == ["/v1/api/auth/token"]
+    assert ("numind auth login" in str(raised.value)) is (error is auth.LoginRequiredError)
+    assert store.load(recording.url) is not None  # still signed in, to try again later

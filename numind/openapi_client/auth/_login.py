@@ -19,7 +19,7 @@ from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient
 from ..configuration import Configuration
 from ..exceptions import ApiException, OpenApiException
-from ._session import LoginRequiredError, StoredLogin, credentials_from
+from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
 from ._store import CredentialStore
 
 logger = logging.getLogger("numind.openapi_client")
@@ -105,6 +105,8 @@ def login(
                 }
             )
         except ApiException as exc:
+            if exc.status not in SESSION_OVER:
+                raise
             raise LoginError(
                 f"The server refused the sign-in code ({exc.status}): it may have expired or "
                 "been used already; sign in again"

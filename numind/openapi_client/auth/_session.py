@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 #: Seconds before its expiry that an access token is refreshed.
 REFRESH_MARGIN = 30.0
 
+#: Answers to a token request that mean the code or refresh token is no longer good.
+SESSION_OVER = frozenset({400, 401, 403})
+
 
 class LoginRequiredError(OpenApiException):
     """There is no usable login: sign in again (``numind auth login``)."""
@@ -112,7 +115,9 @@ class StoredLogin:
             try:
                 tokens = AuthenticationApi(api_client).post_api_auth_token(request)
             except ApiException as exc:
-                if exc.status is not None and 400 <= exc.status < 500:
+                # Only these mean the session is over; a 429 or a 5xx is the server's
+                # trouble, and signing in again would not help: raise it as it is.
+                if exc.status in SESSION_OVER:
                     raise LoginRequiredError(
                         f"Your sign-in to {self.base_url} has expired or was revoked "
                         f"(the refresh was answered {exc.status}): sign in again with "
