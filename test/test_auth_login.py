@@ -146,3 +146,28 @@ def test_an_outage_on_the_code_exchange_is_not_reported_as_a_bad_code(
                 read_input=lambda prompt: "the-code",
             )
     assert [r.method for r in recording.requests] == ["GET", "POST"]
+
+
+def test_a_sign_in_url_without_state_gets_one_and_the_redirect_must_carry_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from recording_server import Canned, RecordingServer
+
+    pasted: list[str] = []
+    with RecordingServer() as recording:
+        recording.responses = [
+            Canned(200, b"https://sign-in.example/auth?client_id=x", {"Content-Type": "text/plain"})
+        ]
+        configuration = sdk.Configuration(host=recording.url, retries=0)
+        with pytest.raises(auth.LoginError, match="state does not match"):
+            auth.login(
+                configuration=configuration,
+                paste=True,
+                open_browser=False,
+                read_input=lambda prompt: (
+                    pasted.append(prompt) or "http://127.0.0.1:8976/callback?code=forged"
+                ),
+            )
+    shown = capsys.readouterr().out
+    assert "https://sign-in.example/auth?client_id=x&state=" in shown
+    assert [r.method for r in recording.requests] == ["GET"]  # the forged code was not sent

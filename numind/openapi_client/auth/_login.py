@@ -6,6 +6,7 @@ import copy
 import html
 import importlib
 import logging
+import secrets
 import sys
 import threading
 import time
@@ -13,7 +14,7 @@ import warnings
 import webbrowser
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient
@@ -82,16 +83,15 @@ def login(
         api = AuthenticationApi(client)
         if paste:
             redirect_uri = PASTE_REDIRECT_URI
-            url = api.get_api_auth(redirect_uri)
+            url, state = _with_state(api.get_api_auth(redirect_uri))
             _show(url, paste=True)
             if open_browser:
                 _open(url, browser)
-            code = _code_from_paste(read_input, _state_of(url))
+            code = _code_from_paste(read_input, state)
         else:
             with _Listener() as listener:
                 redirect_uri = listener.redirect_uri
-                url = api.get_api_auth(redirect_uri)
-                listener.expected_state = _state_of(url)
+                url, listener.expected_state = _with_state(api.get_api_auth(redirect_uri))
                 _show(url, paste=False)
                 if open_browser:
                     _open(url, browser)
@@ -209,9 +209,14 @@ def describe_error(exc: BaseException) -> str:
     return text
 
 
-def _state_of(url: str) -> Optional[str]:
+def _with_state(url: str) -> Tuple[str, str]:
+    """The authorization URL and its ``state``, adding one if the server gave none: the
+    redirect must prove that it answers this sign-in, never someone else's."""
     values = parse_qs(urlsplit(url).query).get("state")
-    return values[0] if values else None
+    if values and values[0]:
+        return url, values[0]
+    state = secrets.token_urlsafe(16)
+    return url + ("&" if urlsplit(url).query else "?") + urlencode({"state": state}), state
 
 
 def _show(url: str, *, paste: bool) -> None:
@@ -261,7 +266,7 @@ def _code_from_paste(read_input: Callable[[str], str], expected_state: Optional[
 
 
 def _state_matches(query: Dict[str, List[str]], expected_state: Optional[str]) -> bool:
-    return expected_state is None or query.get("state", [""])[0] == expected_state
+    return expected_state is not None and query.get("state", [""])[0] == expected_state
 
 
 _STATE_MISMATCH = (
