@@ -8,6 +8,7 @@ import os
 import pathlib
 import threading
 import warnings
+from typing import Any
 
 import pytest
 from conftest import new_email, play_browser, sign_in
@@ -241,6 +242,28 @@ def test_logout_with_an_expired_access_token_refreshes_then_revokes(
     assert auth.logout(own_server.url) is True
     assert own_server.refresh_requests == 1
     assert stored_file() == {}
+
+
+def test_logout_keeps_a_login_another_process_stored_meanwhile(own_server: LocalServer) -> None:
+    log_in(own_server, new_email())
+    validate = own_server.on_exchange
+    newer = auth.StoredCredentials(
+        own_server.url,
+        "at-newer",
+        "rt-newer",
+        datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5),
+    )
+
+    def another_process_signs_in(exchange: Any) -> None:
+        if validate is not None:
+            validate(exchange)
+        if exchange.target.endswith("/api/auth/logout"):
+            auth.CredentialStore().save(newer)  # between our revoke and our delete
+
+    own_server.on_exchange = another_process_signs_in
+    assert auth.logout(own_server.url) is True
+
+    assert stored_file()[own_server.url]["refresh_token"] == "rt-newer"
 
 
 def test_logout_offline_deletes_the_tokens_and_warns() -> None:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..api.authentication_api import AuthenticationApi
-from ..api_client import ApiClient
+from ..api_client import ApiClient, _bearer_auth
 from ..configuration import Configuration
 from ..exceptions import ApiException, OpenApiException
 from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
@@ -141,7 +141,9 @@ def logout(
         _revoke(configuration, stored)
     except (OpenApiException, OSError) as exc:
         reason = describe_error(exc)
-    store.delete(base_url)
+    # The login we revoked (a refresh may have rotated it), not one stored since by another
+    # process.
+    store.delete(base_url, only=stored.credentials)
     if reason is not None:
         warnings.warn(
             f"Signed out locally, but the session on {base_url} could not be revoked: {reason}",
@@ -165,12 +167,8 @@ def _revoke(configuration: Configuration, login: StoredLogin) -> None:
             try:
                 api.post_api_auth_logout(
                     refresh_token,
-                    _request_auth={
-                        "in": "header",
-                        "type": "oauth2",
-                        "key": "Authorization",
-                        "value": "Bearer " + token,
-                    },
+                    # Explicit: a replay by the pipeline would resend the rotated-out token.
+                    _request_auth=_bearer_auth(token),
                 )
                 return
             except ApiException as exc:

@@ -49,8 +49,8 @@ class StoredCredentials:
 
     def __repr__(self) -> str:
         return (
-            f"StoredCredentials(base_url={self.base_url!r}, access_token='***', "
-            f"refresh_token={'***' if self.refresh_token else None!r}, "
+            f"StoredCredentials(base_url={self.base_url!r}, access_token=<redacted>, "
+            f"refresh_token={'<redacted>' if self.refresh_token else None}, "
             f"expires_at={self.expires_at.isoformat()!r})"
         )
 
@@ -126,12 +126,20 @@ class CredentialStore:
         logins[credentials.base_url] = credentials.to_json()
         self._write(logins)
 
-    def delete(self, base_url: str) -> bool:
-        """Forget the login for ``base_url``; ``False`` if there was none."""
+    def delete(self, base_url: str, *, only: Optional[StoredCredentials] = None) -> bool:
+        """Forget the login for ``base_url``; ``False`` if there was none.
+
+        With ``only``, forget it only while it is still that login (same refresh token), so
+        that a sign-in another process has just stored is kept.
+        """
         with self.locked():
             logins = self._read()
-            if logins.pop(base_url, None) is None:
+            current = logins.get(base_url)
+            if current is None:
                 return False
+            if only is not None and current.get("refresh_token") != only.refresh_token:
+                return False
+            del logins[base_url]
             self._write(logins)
             return True
 
