@@ -299,3 +299,22 @@ def test_only_a_refused_refresh_asks_to_sign_in_again(status: int, error: type) 
     assert [r.path for r in recording.requests] == ["/v1/api/auth/token"]
     assert ("numind auth login" in str(raised.value)) is (error is auth.LoginRequiredError)
     assert store.load(recording.url) is not None  # still signed in, to try again later
+
+
+def test_a_calls_timeout_bounds_the_refresh_it_needs() -> None:
+    import time
+
+    from faulty_server import Fault, FaultyServer
+
+    with FaultyServer(default=Fault.hang()) as silent:
+        store = auth.CredentialStore()
+        past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+        store.save(auth.StoredCredentials(silent.url, "at-old", "rt-old", past))
+        configuration = sdk.Configuration(host=silent.url, retries=0)
+        started = time.monotonic()
+        with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiTimeoutError):
+            sdk.AuthenticationApi(client).get_api_auth_me(_request_timeout=0.3)
+        took = time.monotonic() - started
+
+    assert [r.path for r in silent.requests] == ["/v1/api/auth/token"]
+    assert took < 5  # the default read timeout would be 60 s

@@ -151,15 +151,16 @@ class ApiClient:
         login = self._stored_login_for(endpoint, options)
         if login is None:
             return self._send_once(endpoint, args, options, None)
-        token = login.bearer(self)
+        timeout = options.request_timeout  # bounds a refresh this call needs, too
+        token = login.bearer(self, timeout)
         response = self._send_once(endpoint, args, options, token)
         if response.status != 401:
             return response
         # Rejected before its expiry by our clock (revoked, or the clocks differ):
         # refresh once and replay once.
         response.read()
-        login.refresh_rejected(token, self)
-        return self._send_once(endpoint, args, options, login.bearer(self))
+        login.refresh_rejected(token, self, timeout)
+        return self._send_once(endpoint, args, options, login.bearer(self, timeout))
 
     def _send_once(
         self,

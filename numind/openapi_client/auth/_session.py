@@ -18,6 +18,7 @@ from ..exceptions import ApiException, OpenApiException
 from ._store import CredentialStore, StoredCredentials
 
 if TYPE_CHECKING:
+    from .._types import RequestTimeout
     from ..api_client import ApiClient
     from ..models.token_response import TokenResponse
 
@@ -77,22 +78,29 @@ class StoredLogin:
         """The current tokens (``repr`` masks them)."""
         return self._credentials
 
-    def bearer(self, api_client: ApiClient) -> str:
-        """The access token to send, refreshed first if it expires within ``REFRESH_MARGIN``."""
+    def bearer(self, api_client: ApiClient, timeout: RequestTimeout = None) -> str:
+        """The access token to send, refreshed first if it expires within ``REFRESH_MARGIN``.
+
+        ``timeout`` bounds the refresh (the ``_request_timeout`` of the call that needs it).
+        """
         if self._expires - time.time() > REFRESH_MARGIN:
             return self._credentials.access_token  # the hot path takes no lock
         with self._lock:
             if self._expires - time.time() <= REFRESH_MARGIN:
-                self._refresh(api_client, rejected=None)
+                self._refresh(api_client, None, timeout)
             return self._credentials.access_token
 
-    def refresh_rejected(self, rejected: str, api_client: ApiClient) -> None:
+    def refresh_rejected(
+        self, rejected: str, api_client: ApiClient, timeout: RequestTimeout = None
+    ) -> None:
         """The server answered 401 to ``rejected``: refresh, unless another thread has."""
         with self._lock:
             if self._credentials.access_token == rejected:
-                self._refresh(api_client, rejected=rejected)
+                self._refresh(api_client, rejected, timeout)
 
-    def _refresh(self, api_client: ApiClient, rejected: Optional[str]) -> None:
+    def _refresh(
+        self, api_client: ApiClient, rejected: Optional[str], timeout: RequestTimeout
+    ) -> None:
         from ..api.authentication_api import AuthenticationApi
         from ..models.token_refresh_request import TokenRefreshRequest
 
@@ -113,7 +121,9 @@ class StoredLogin:
                 )
             request = TokenRefreshRequest(token=stored.refresh_token)
             try:
-                tokens = AuthenticationApi(api_client).post_api_auth_token(request)
+                tokens = AuthenticationApi(api_client).post_api_auth_token(
+                    request, _request_timeout=timeout
+                )
             except ApiException as exc:
                 # Only these mean the session is over; a 429 or a 5xx is the server's
                 # trouble, and signing in again would not help: raise it as it is.
