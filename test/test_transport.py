@@ -3,6 +3,8 @@ certificates from trustme, and a forwarding proxy."""
 
 from __future__ import annotations
 
+import json
+import logging
 import ssl
 import time
 from pathlib import Path
@@ -12,11 +14,13 @@ import pytest
 import trustme
 import urllib3
 from conftest import REDIRECT_URI, bearer, new_email
-from faulty_server import Fault, FaultyServer
+from fault_scenarios import USER_TOKEN, fast_retry_policy
+from faulty_server import Fault, FaultyServer, closed_port
 from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
+from numind.openapi_client._retry import to_retry
 from numind.openapi_client.rest import DEFAULT_TIMEOUT
 from numind.openapi_client.testing import LocalServer
 
@@ -82,6 +86,99 @@ def test_retries_setting(retries: object, requests: int) -> None:
     assert len(server.requests) == requests
     assert caught.value.status == 503
     assert caught.value.error.code == "E503"
+
+
+def _retry_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("retry ")]
+
+
+def test_a_plain_urllib3_retry_keeps_its_numbers_and_gains_the_sdk_rules(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="numind.openapi_client")
+    plain = urllib3.Retry(total=3, backoff_factor=0.01, status_forcelist=[429, 503])
+    script = [Fault.status(429), Fault.status(429)]
+    with FaultyServer(script, default=Fault.ok(json.dumps(USER_TOKEN).encode())) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", retries=plain)
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            # POST is retried on 429, which says it was not processed...
+            assert api.post_api_auth_user_tokens({"name": "ci"}).id == "t1"
+            assert len(server.requests) == 3
+            # ... and on nothing else, even in the status list.
+            server.script[:] = [Fault.status(503)]
+            with pytest.raises(sdk.ServiceException):
+                api.post_api_auth_user_tokens({"name": "ci"})
+            assert len(server.requests) == 4
+    logs = _retry_logs(caplog)
+    assert [m.split(" in ")[0] for m in logs] == ["retry 1 of POST", "retry 2 of POST"]
+    assert all("status 429 on POST /v1/api/auth/user-tokens" in m for m in logs)
+    policy = to_retry(plain)
+    assert (policy.total, policy.backoff_factor) == (3, 0.01)
+    assert policy.allowed_methods == {"GET", "PUT", "DELETE"}
+    assert "retries: RetryPolicy(total=3, backoff_factor=0.01" in configuration.to_debug_report()
+
+
+@pytest.mark.parametrize("allowed_methods", [None, ["GET", "POST", "TRACE"]])
+def test_post_is_not_resent_after_a_read_error_whatever_allowed_methods_says(
+    allowed_methods: object,
+) -> None:
+    retries = urllib3.Retry(total=3, allowed_methods=allowed_methods, status_forcelist=[503])
+    with FaultyServer([Fault.reset(), Fault.status(503)]) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", retries=retries)
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            with pytest.raises(sdk.ApiConnectionError):
+                api.post_api_auth_user_tokens({"name": "ci"})
+            with pytest.raises(sdk.ServiceException):
+                api.post_api_auth_user_tokens({"name": "ci"})
+    assert len(server.requests) == 2
+
+
+def test_the_policy_retries_exactly_get_put_and_delete() -> None:
+    assert sdk.RetryPolicy().allowed_methods == {"GET", "PUT", "DELETE"}
+    assert to_retry(urllib3.Retry(2)).allowed_methods == {"GET", "PUT", "DELETE"}
+    # A method outside the list is not retried (TRACE is in urllib3's default list).
+    with FaultyServer(default=Fault.status(503)) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t")
+        with sdk.ApiClient(configuration) as client:
+            answer = client.call_api("TRACE", server.url + "/api/auth/me")
+            assert answer.status == 503
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_proxy_is_retried_like_a_refused_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="numind.openapi_client")
+    configuration = sdk.Configuration(
+        host="http://127.0.0.1:9/v1",
+        access_token="t",
+        proxy=f"http://127.0.0.1:{closed_port()}",
+        retries=fast_retry_policy(),
+    )
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.raises(sdk.ApiConnectionError, match="proxy failed"),
+    ):
+        # Nothing reached the proxy, so even a POST is sent again.
+        sdk.AuthenticationApi(client).post_api_auth_user_tokens({"name": "ci"})
+    logs = _retry_logs(caplog)
+    assert len(logs) == 2
+    assert all("after ProxyError on POST" in m for m in logs), logs
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_not_retried() -> None:
+    with FaultyServer(default=Fault.status(407)) as proxy:
+        configuration = sdk.Configuration(
+            host="https://127.0.0.1:9/v1", access_token="t", proxy=f"http://127.0.0.1:{proxy.port}"
+        )
+        with (
+            sdk.ApiClient(configuration) as client,
+            pytest.raises(sdk.ApiConnectionError, match="proxy failed.*407"),
+        ):
+            sdk.AuthenticationApi(client).get_api_auth_me()
+    assert [r.method for r in proxy.requests] == ["CONNECT"]
 
 
 @pytest.mark.parametrize(
@@ -165,8 +262,12 @@ def test_tls_is_verified_by_default(https_server: LocalServer) -> None:
         pytest.raises(sdk.ApiConnectionError, match=r"TLS failed.*CERTIFICATE_VERIFY_FAILED"),
     ):
         sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
-    # A certificate that cannot be verified is not retried.
+    # A certificate that cannot be verified is not retried, also under a plain urllib3.Retry.
     assert https_server.connections_opened == opened + 1
+    configuration.retries = urllib3.Retry(3)
+    with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiConnectionError):
+        sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    assert https_server.connections_opened == opened + 2
 
 
 def test_ssl_ca_cert_trusts_a_private_ca(

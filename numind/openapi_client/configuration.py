@@ -54,8 +54,9 @@ class Configuration:
         ``urllib3.Timeout``; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
         A call's ``_request_timeout`` overrides it.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
-        ``urllib3.Retry`` such as ``RetryPolicy(5)``; None means ``RetryPolicy()``, 2 retries
-        (see the README, "Reliability and security").
+        ``urllib3.Retry`` such as ``RetryPolicy(5)`` (a plain ``Retry`` becomes a
+        ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see the
+        README, "Reliability and security").
 
     ``timeout``, ``retries``, the TLS, proxy and pool settings are read when an
     ``ApiClient`` is created: set them before.
@@ -286,7 +287,9 @@ class Configuration:
 
     def to_debug_report(self) -> str:
         """Versions and settings to paste in a bug report. It never contains secrets."""
-        retries = f"default ({DEFAULT_RETRIES})" if self.retries is None else repr(self.retries)
+        retries = f"default ({DEFAULT_RETRIES})"
+        if self.retries is not None:
+            retries = repr(to_retry(self.retries))  # what is used, also for a plain Retry
         return (
             "Python SDK Debug Report:\n"
             f"OS: {sys.platform} ({platform.platform()})\n"
