@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import ssl
+import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 import pytest
 import trustme
@@ -20,6 +21,7 @@ from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
+from numind.openapi_client import rest
 from numind.openapi_client._retry import to_retry
 from numind.openapi_client.rest import DEFAULT_TIMEOUT
 from numind.openapi_client.testing import LocalServer
@@ -56,6 +58,99 @@ def test_request_timeout_overrides_the_configuration_for_one_call() -> None:
             with pytest.raises(sdk.ApiTimeoutError):
                 sdk.AuthenticationApi(client).get_api_auth_me(_request_timeout=(1, 0.3))
             assert time.monotonic() - started < 5
+
+
+def test_a_timeout_applies_to_each_attempt_not_to_the_whole_call() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t")  # 2 retries
+        with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiTimeoutError):
+            sdk.AuthenticationApi(client).get_api_auth_me(_request_timeout=0.3)
+    # Three attempts of up to 0.3 s each, each on a new connection, plus the backoff.
+    assert len(server.requests) == 3
+    assert server.connections == 3
+
+
+@pytest.mark.parametrize(
+    ("given", "connect", "read"),
+    [
+        (urllib3.Timeout(connect=5), 5, 60.0),
+        (urllib3.Timeout(connect=1, read=None), 1, 60.0),
+        (urllib3.Timeout(read=2), 10.0, 2),
+        (urllib3.Timeout(), 10.0, 60.0),
+    ],
+)
+def test_a_partial_urllib3_timeout_takes_the_rest_from_the_default(
+    given: urllib3.Timeout, connect: float, read: float
+) -> None:
+    configuration = sdk.Configuration(timeout=given)
+    assert configuration.timeout is not None
+    assert (configuration.timeout.connect_timeout, configuration.timeout.read_timeout) == (
+        connect,
+        read,
+    )
+    assert f"Timeout: connect {connect} s, read {read} s;" in configuration.to_debug_report()
+    with sdk.ApiClient(configuration) as client:
+        assert client.rest_client.timeout is configuration.timeout
+
+
+def _ends_within(seconds: float, call: Callable[[], object]) -> Optional[BaseException]:
+    """Run ``call`` in a thread; fail if it is still waiting after ``seconds``."""
+    outcome: list[Optional[BaseException]] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still waiting after {seconds} s"
+    return outcome[0]
+
+
+@pytest.fixture
+def short_default_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A default of connect 1 s, read 0.3 s, so that falling back to it shows in a test."""
+    monkeypatch.setattr(rest, "DEFAULT_TIMEOUT", urllib3.Timeout(connect=1, read=0.3))
+
+
+@pytest.mark.usefixtures("short_default_timeout")
+def test_a_timeout_without_read_still_bounds_the_wait_for_an_answer() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=urllib3.Timeout(connect=1), retries=0
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            error = _ends_within(10, api.get_api_auth_me)
+            assert isinstance(error, sdk.ApiTimeoutError), error
+            assert "Read timed out" in str(error)
+            error = _ends_within(
+                10, lambda: api.get_api_auth_me(_request_timeout=urllib3.Timeout(connect=1))
+            )
+            assert isinstance(error, sdk.ApiTimeoutError), error
+
+
+@pytest.mark.usefixtures("short_default_timeout")
+def test_a_timeout_without_read_still_bounds_the_wait_for_a_pooled_connection() -> None:
+    with FaultyServer(default=Fault.ok(b'{"email": "a@example.com"}')) as server:
+        configuration = sdk.Configuration(
+            host=server.url,
+            access_token="t",
+            timeout=urllib3.Timeout(connect=0.5),
+            connection_pool_maxsize=1,
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            held = api.get_api_auth_me_without_preload_content()  # keeps the one connection
+            error = _ends_within(10, api.get_api_auth_me)
+            assert isinstance(error, sdk.ApiTimeoutError), error
+            assert "no free connection in the pool" in str(error)
+            held.release_conn()
+            assert api.get_api_auth_me().email == "a@example.com"
 
 
 def test_the_debug_report_names_timeout_and_retries() -> None:

@@ -50,8 +50,9 @@ class Configuration:
 
     :param host: base URL of the API, including its base path (``/v1``).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token.
-    :param timeout: default timeout of every call: seconds, a ``(connect, read)`` pair or a
-        ``urllib3.Timeout``; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
+    :param timeout: default timeout of each attempt of every call (a retry gets it again):
+        seconds, a ``(connect, read)`` pair or a ``urllib3.Timeout``, whose unset parts
+        keep their default; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
         A call's ``_request_timeout`` overrides it.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
         ``urllib3.Retry`` such as ``RetryPolicy(5)`` (a plain ``Retry`` becomes a
