@@ -7,7 +7,19 @@ import logging
 import os
 import platform
 import sys
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
+import threading
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
 
 import urllib3
 
@@ -33,6 +45,48 @@ ServerVariables = Dict[str, str]
 
 _STDERR = logging.StreamHandler()
 _STDERR.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+
+
+class _DebugLogging:
+    """``debug=True`` of any number of configurations on the shared loggers.
+
+    The first configuration that turns debug on sets the logger to DEBUG (if it is not
+    already as verbose) and adds the one stderr handler (unless it logs to a file); when
+    the last one turns it off, the level it found comes back (unless someone changed the
+    level since) and the handler goes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        #: Per logger: the configurations with debug on, those of them that want stderr,
+        #: and the level to restore (None: the level was left alone).
+        self._on: Dict[logging.Logger, Tuple[Set[int], Set[int], Optional[int]]] = {}
+
+    def turn(self, logger: logging.Logger, owner: object, on: bool, stderr: bool) -> None:
+        with self._lock:
+            users, stderr_users, previous = self._on.get(logger, (set(), set(), None))
+            if on:
+                if not users and not logger.isEnabledFor(logging.DEBUG):
+                    previous = logger.level
+                    logger.setLevel(logging.DEBUG)
+                users.add(id(owner))
+                if stderr:
+                    stderr_users.add(id(owner))
+            else:
+                users.discard(id(owner))
+                stderr_users.discard(id(owner))
+                if not users and previous is not None:
+                    if logger.level == logging.DEBUG:
+                        logger.setLevel(previous)
+                    previous = None
+            if stderr_users and _STDERR not in logger.handlers:
+                logger.addHandler(_STDERR)
+            elif not stderr_users and _STDERR in logger.handlers:
+                logger.removeHandler(_STDERR)
+            self._on[logger] = (users, stderr_users, previous)
+
+
+_DEBUG_LOGGING = _DebugLogging()
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
 
 
@@ -71,7 +125,8 @@ class Configuration:
     :param client_side_validation: check dict arguments against their model before sending
         (on by default); turn it off to send a dict exactly as given, e.g. with a field that
         a newer API accepts and this SDK does not know yet.
-    :param debug: log requests and responses of this client at DEBUG.
+    :param debug: log requests and responses of this client at DEBUG (the package logger
+        is set to DEBUG and gets a stderr handler while any configuration has debug on).
     :param logger_file: also write the package's log records to this file.
     """
 
@@ -239,12 +294,11 @@ class Configuration:
 
     @debug.setter
     def debug(self, value: bool) -> None:
+        value = bool(value)
+        if value != self._debug:
+            for logger in self.logger.values():
+                _DEBUG_LOGGING.turn(logger, self, value, stderr=not self.logger_file_handler)
         self._debug = value
-        for logger in self.logger.values():
-            logger.setLevel(logging.DEBUG if value else logging.WARNING)
-            # One stderr handler per logger, however many configurations turn debug on.
-            if value and not self.logger_file_handler and _STDERR not in logger.handlers:
-                logger.addHandler(_STDERR)
         self.logger_stream_handler = _STDERR if value else None
 
     @property
