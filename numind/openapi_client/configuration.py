@@ -20,11 +20,13 @@ from typing import (
     Tuple,
     Union,
 )
+from urllib.parse import urlsplit
 
 import urllib3
 
 from numind import __version__
 
+from ._redact import REDACTED
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError
@@ -364,6 +366,16 @@ def _checked_host(host: str) -> str:
         raise ApiValueError(
             f"Invalid host {host!r}: give the full base URL with its scheme and base path, "
             f"such as {DEFAULT_HOST!r}"
+        )
+    parts = urlsplit(host)
+    if "@" in parts.netloc:
+        # urllib3 never sends it as credentials, but logs, error messages and a proxy
+        # would see it.
+        shown = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rpartition('@')[2]}").geturl()
+        raise ApiValueError(
+            f"Invalid host {shown!r}: a user or password in the URL is not sent as "
+            "credentials and would show in logs and error messages; remove it and give "
+            "the token as access_token (or NUMIND_API_KEY)"
         )
     return host.rstrip("/")
 
