@@ -270,7 +270,7 @@ def test_a_proxy_that_refuses_the_tunnel_is_not_retried() -> None:
         )
         with (
             sdk.ApiClient(configuration) as client,
-            pytest.raises(sdk.ApiConnectionError, match="proxy failed.*407"),
+            pytest.raises(sdk.ApiConnectionError, match=r"proxy failed.*407"),
         ):
             sdk.AuthenticationApi(client).get_api_auth_me()
     assert [r.method for r in proxy.requests] == ["CONNECT"]
