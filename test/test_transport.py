@@ -230,6 +230,22 @@ def test_post_is_not_resent_after_a_read_error_whatever_allowed_methods_says(
     assert len(server.requests) == 2
 
 
+def test_a_retry_subclass_of_your_own_keeps_its_rules() -> None:
+    class EveryStatus(urllib3.Retry):
+        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+            return status_code >= 400
+
+    with FaultyServer(
+        [Fault.status(404)], default=Fault.ok(b'{"email": "a@example.com"}')
+    ) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", retries=EveryStatus(total=1)
+        )
+        with sdk.ApiClient(configuration) as client:
+            assert sdk.AuthenticationApi(client).get_api_auth_me().email == "a@example.com"
+    assert len(server.requests) == 2
+
+
 def test_the_policy_retries_exactly_get_put_and_delete() -> None:
     assert sdk.RetryPolicy().allowed_methods == {"GET", "PUT", "DELETE"}
     assert to_retry(urllib3.Retry(2)).allowed_methods == {"GET", "PUT", "DELETE"}

@@ -156,28 +156,28 @@ _RETRY_SETTINGS = tuple(
 )
 
 
-def to_retry(value: Union[int, Retry, None]) -> RetryPolicy:
-    """The ``RetryPolicy`` for a ``Configuration.retries`` value (None: the default policy).
+def to_retry(value: Union[int, Retry, None]) -> Retry:
+    """The ``Retry`` for a ``Configuration.retries`` value (None: the default policy).
 
-    An int is the number of retries (0 disables them). A ``RetryPolicy`` keeps its settings;
-    a plain ``urllib3.Retry`` becomes a ``RetryPolicy`` with its settings, except urllib3's
-    default ``allowed_methods`` (which become ``RetryPolicy.ALLOWED_METHODS``) and ``other``
-    left unset (0: TLS failures are not retried), so that retries are logged and POST is
-    retried only on 429. Either way the final answer is returned (so that it becomes a
-    typed ``ApiException``) and redirects are never followed (so that credentials never
-    reach another host).
+    An int is the number of retries (0 disables them). A plain ``urllib3.Retry`` becomes a
+    ``RetryPolicy`` with its settings, so that its retries are logged and POST is retried
+    only on 429; urllib3's default ``allowed_methods`` become ``RetryPolicy.ALLOWED_METHODS``
+    and ``other`` left unset becomes 0 (TLS failures are not retried). A ``RetryPolicy``, or
+    another subclass of ``Retry``, keeps its settings and rules. Either way the final answer
+    is returned (so that it becomes a typed ``ApiException``) and redirects are never
+    followed (so that credentials never reach another host).
     """
     if value is None:
         return RetryPolicy()
-    if isinstance(value, RetryPolicy):
-        return value.new(raise_on_status=False, redirect=False)
-    if isinstance(value, Retry):
+    if type(value) is Retry:
         settings = {name: getattr(value, name) for name in _RETRY_SETTINGS}
         if value.allowed_methods is Retry.DEFAULT_ALLOWED_METHODS:
             settings["allowed_methods"] = RetryPolicy.ALLOWED_METHODS
         if value.other is None:
             settings["other"] = 0
         return RetryPolicy(**{**settings, "raise_on_status": False, "redirect": False})
+    if isinstance(value, Retry):
+        return value.new(raise_on_status=False, redirect=False)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApiTypeError(
             f"Invalid retries {value!r}: give a number of retries (an int such as 2; 0 turns "
