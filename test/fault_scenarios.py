@@ -186,6 +186,14 @@ SCENARIOS = [
         default=Fault.ok(json.dumps(USER_TOKEN).encode()),
     ),
     Scenario(
+        "503 Retry-After: soon (unreadable), GET",
+        GET_ME,
+        lambda: [Fault.status(503, {"Retry-After": "soon"})] * 3,
+        sdk.ServiceException,
+        3,
+        2,
+    ),
+    Scenario(
         "429 three times, GET",
         GET_ME,
         lambda: [Fault.status(429)] * 3,

@@ -8,6 +8,7 @@ import pathlib
 import re
 
 import pytest
+from faulty_server import Fault, FaultyServer
 
 import numind
 import numind.openapi_client as sdk
@@ -119,6 +120,65 @@ def test_debug_switches_the_package_logger_only() -> None:
         first.debug = second.debug = False
         for handler in set(package_logger.handlers) - set(handlers_before):
             package_logger.removeHandler(handler)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _retried_call(configuration: sdk.Configuration) -> None:
+    with FaultyServer([Fault.status(503, {"Retry-After": "0"})]) as server:
+        configuration.host = server.url
+        with sdk.ApiClient(configuration) as client:
+            client.call_api("GET", server.url + "/api/auth/me").read()
+
+
+@pytest.mark.parametrize("level_before", [logging.NOTSET, logging.INFO, logging.DEBUG])
+def test_debug_off_undoes_exactly_what_debug_on_did(level_before: int) -> None:
+    package_logger = logging.getLogger("numind.openapi_client")
+    saved_level, handlers_before = package_logger.level, list(package_logger.handlers)
+    records = _Records()
+    package_logger.setLevel(level_before)
+    package_logger.addHandler(records)
+    first = sdk.Configuration(debug=True)
+    second = sdk.Configuration(debug=True)
+    try:
+        assert package_logger.isEnabledFor(logging.DEBUG)
+        assert len(package_logger.handlers) == len(handlers_before) + 2  # stderr + records
+
+        first.debug = False
+        # The other configuration still logs its retries.
+        assert package_logger.isEnabledFor(logging.DEBUG)
+        _retried_call(second)
+        assert any(m.startswith("retry 1 of GET") for m in records.messages), records.messages
+        assert len(package_logger.handlers) == len(handlers_before) + 2
+
+        second.debug = False
+        second.debug = False  # twice is once
+        assert package_logger.level == level_before
+        assert package_logger.handlers == [*handlers_before, records]
+    finally:
+        first.debug = second.debug = False
+        package_logger.removeHandler(records)
+        package_logger.setLevel(saved_level)
+
+
+def test_debug_off_keeps_a_level_set_while_it_was_on() -> None:
+    package_logger = logging.getLogger("numind.openapi_client")
+    saved_level = package_logger.level
+    configuration = sdk.Configuration(debug=True)
+    try:
+        package_logger.setLevel(logging.ERROR)  # the user's choice, made later
+        configuration.debug = False
+        assert package_logger.level == logging.ERROR
+    finally:
+        configuration.debug = False
+        package_logger.setLevel(saved_level)
 
 
 def test_logger_file_receives_the_request_log(server: LocalServer, tmp_path: pathlib.Path) -> None:

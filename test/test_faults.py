@@ -58,6 +58,19 @@ def test_retry_after_sets_the_delay_up_to_the_cap(name: str, low: float, high: f
     assert low <= delay <= high, message
 
 
+def test_an_unreadable_retry_after_falls_back_to_the_backoff() -> None:
+    outcome = outcome_of("503 Retry-After: soon (unreadable), GET")
+
+    error = outcome.error
+    assert isinstance(error, sdk.ServiceException)
+    assert error.status == 503
+    assert error.error.code == "E503"
+    assert error.headers is not None and error.headers["Retry-After"] == "soon"
+    for message in outcome.retry_logs:
+        delay = float(re.search(r" in (\S+) s ", message).group(1))  # type: ignore[union-attr]
+        assert 0 < delay <= 0.2, message  # fast_retry_policy's backoff
+
+
 def test_a_cut_body_keeps_what_was_received() -> None:
     for name, error_type in [
         ("truncated body, GET", sdk.ApiConnectionError),

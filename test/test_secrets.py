@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REDIRECT_URI, authorization_code, bearer, new_email
+from recording_server import RecordingServer
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -119,3 +120,44 @@ def test_a_model_masks_its_secrets_in_every_representation() -> None:
         assert "redacted" in text and "expires" in text
     assert tokens.token == "A" * 20
     assert tokens.to_dict() == {"token": "A" * 20, "expiresIn": 1, "refreshToken": "B" * 20}
+
+
+def test_query_auth_is_refused_before_anything_is_sent(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # In the URL a key would reach logs (urllib3's too), error messages and proxies.
+    caplog.set_level(logging.DEBUG)
+    secret = "SECRET-QUERY-KEY-0123456789"
+    query_auth = {"type": "api_key", "in": "query", "key": "api_key", "value": secret}
+    with RecordingServer() as server:
+        configuration = sdk.Configuration(host=server.url, debug=True)
+        try:
+            with sdk.ApiClient(configuration) as client:
+                api = sdk.AuthenticationApi(client)
+                with pytest.raises(sdk.ApiValueError, match=r"'api_key' in the URL.*Bearer") as e:
+                    api.get_api_auth_me(_request_auth=query_auth)
+        finally:
+            configuration.debug = False
+    assert server.requests == []
+    out, err = capfd.readouterr()
+    for text in (str(e.value), repr(e.value), caplog.text, out, err):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("how", ["argument", "setter", "environment"])
+def test_a_host_with_a_password_is_refused_without_showing_it(
+    how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = "https://user:SECRET-PASSWORD@api.example.com/v1"
+    with pytest.raises(sdk.ApiValueError) as caught:
+        if how == "argument":
+            sdk.Configuration(host=host)
+        elif how == "setter":
+            sdk.Configuration(access_token="t").host = host
+        else:
+            monkeypatch.setenv("NUMIND_BASE_URL", host)
+            sdk.Configuration(access_token="t")
+    message = str(caught.value)
+    assert "'https://<redacted>@api.example.com/v1'" in message
+    assert "user" not in message.split("'")[1] and "SECRET" not in message
+    assert "access_token" in message

@@ -3,20 +3,26 @@ certificates from trustme, and a forwarding proxy."""
 
 from __future__ import annotations
 
+import json
+import logging
 import ssl
+import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 import pytest
 import trustme
 import urllib3
 from conftest import REDIRECT_URI, bearer, new_email
-from faulty_server import Fault, FaultyServer
+from fault_scenarios import USER_TOKEN, fast_retry_policy
+from faulty_server import Fault, FaultyServer, closed_port
 from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
+from numind.openapi_client import rest
+from numind.openapi_client._retry import to_retry
 from numind.openapi_client.rest import DEFAULT_TIMEOUT
 from numind.openapi_client.testing import LocalServer
 
@@ -54,6 +60,99 @@ def test_request_timeout_overrides_the_configuration_for_one_call() -> None:
             assert time.monotonic() - started < 5
 
 
+def test_a_timeout_applies_to_each_attempt_not_to_the_whole_call() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t")  # 2 retries
+        with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiTimeoutError):
+            sdk.AuthenticationApi(client).get_api_auth_me(_request_timeout=0.3)
+    # Three attempts of up to 0.3 s each, each on a new connection, plus the backoff.
+    assert len(server.requests) == 3
+    assert server.connections == 3
+
+
+@pytest.mark.parametrize(
+    ("given", "connect", "read"),
+    [
+        (urllib3.Timeout(connect=5), 5, 60.0),
+        (urllib3.Timeout(connect=1, read=None), 1, 60.0),
+        (urllib3.Timeout(read=2), 10.0, 2),
+        (urllib3.Timeout(), 10.0, 60.0),
+    ],
+)
+def test_a_partial_urllib3_timeout_takes_the_rest_from_the_default(
+    given: urllib3.Timeout, connect: float, read: float
+) -> None:
+    configuration = sdk.Configuration(timeout=given)
+    assert configuration.timeout is not None
+    assert (configuration.timeout.connect_timeout, configuration.timeout.read_timeout) == (
+        connect,
+        read,
+    )
+    assert f"Timeout: connect {connect} s, read {read} s;" in configuration.to_debug_report()
+    with sdk.ApiClient(configuration) as client:
+        assert client.rest_client.timeout is configuration.timeout
+
+
+def _ends_within(seconds: float, call: Callable[[], object]) -> Optional[BaseException]:
+    """Run ``call`` in a thread; fail if it is still waiting after ``seconds``."""
+    outcome: list[Optional[BaseException]] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still waiting after {seconds} s"
+    return outcome[0]
+
+
+@pytest.fixture
+def short_default_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A default of connect 1 s, read 0.3 s, so that falling back to it shows in a test."""
+    monkeypatch.setattr(rest, "DEFAULT_TIMEOUT", urllib3.Timeout(connect=1, read=0.3))
+
+
+@pytest.mark.usefixtures("short_default_timeout")
+def test_a_timeout_without_read_still_bounds_the_wait_for_an_answer() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=urllib3.Timeout(connect=1), retries=0
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            error = _ends_within(10, api.get_api_auth_me)
+            assert isinstance(error, sdk.ApiTimeoutError), error
+            assert "Read timed out" in str(error)
+            error = _ends_within(
+                10, lambda: api.get_api_auth_me(_request_timeout=urllib3.Timeout(connect=1))
+            )
+            assert isinstance(error, sdk.ApiTimeoutError), error
+
+
+@pytest.mark.usefixtures("short_default_timeout")
+def test_a_timeout_without_read_still_bounds_the_wait_for_a_pooled_connection() -> None:
+    with FaultyServer(default=Fault.ok(b'{"email": "a@example.com"}')) as server:
+        configuration = sdk.Configuration(
+            host=server.url,
+            access_token="t",
+            timeout=urllib3.Timeout(connect=0.5),
+            connection_pool_maxsize=1,
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            held = api.get_api_auth_me_without_preload_content()  # keeps the one connection
+            error = _ends_within(10, api.get_api_auth_me)
+            assert isinstance(error, sdk.ApiTimeoutError), error
+            assert "no free connection in the pool" in str(error)
+            held.release_conn()
+            assert api.get_api_auth_me().email == "a@example.com"
+
+
 def test_the_debug_report_names_timeout_and_retries() -> None:
     report = sdk.Configuration(timeout=(3, 20), retries=sdk.RetryPolicy(4)).to_debug_report()
     assert "Timeout: connect 3 s, read 20 s; retries: RetryPolicy(total=4," in report
@@ -82,6 +181,115 @@ def test_retries_setting(retries: object, requests: int) -> None:
     assert len(server.requests) == requests
     assert caught.value.status == 503
     assert caught.value.error.code == "E503"
+
+
+def _retry_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("retry ")]
+
+
+def test_a_plain_urllib3_retry_keeps_its_numbers_and_gains_the_sdk_rules(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="numind.openapi_client")
+    plain = urllib3.Retry(total=3, backoff_factor=0.01, status_forcelist=[429, 503])
+    script = [Fault.status(429), Fault.status(429)]
+    with FaultyServer(script, default=Fault.ok(json.dumps(USER_TOKEN).encode())) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", retries=plain)
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            # POST is retried on 429, which says it was not processed...
+            assert api.post_api_auth_user_tokens({"name": "ci"}).id == "t1"
+            assert len(server.requests) == 3
+            # ... and on nothing else, even in the status list.
+            server.script[:] = [Fault.status(503)]
+            with pytest.raises(sdk.ServiceException):
+                api.post_api_auth_user_tokens({"name": "ci"})
+            assert len(server.requests) == 4
+    logs = _retry_logs(caplog)
+    assert [m.split(" in ")[0] for m in logs] == ["retry 1 of POST", "retry 2 of POST"]
+    assert all("status 429 on POST /v1/api/auth/user-tokens" in m for m in logs)
+    policy = to_retry(plain)
+    assert (policy.total, policy.backoff_factor) == (3, 0.01)
+    assert policy.allowed_methods == {"GET", "PUT", "DELETE"}
+    assert "retries: RetryPolicy(total=3, backoff_factor=0.01" in configuration.to_debug_report()
+
+
+@pytest.mark.parametrize("allowed_methods", [None, ["GET", "POST", "TRACE"]])
+def test_post_is_not_resent_after_a_read_error_whatever_allowed_methods_says(
+    allowed_methods: object,
+) -> None:
+    retries = urllib3.Retry(total=3, allowed_methods=allowed_methods, status_forcelist=[503])
+    with FaultyServer([Fault.reset(), Fault.status(503)]) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", retries=retries)
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            with pytest.raises(sdk.ApiConnectionError):
+                api.post_api_auth_user_tokens({"name": "ci"})
+            with pytest.raises(sdk.ServiceException):
+                api.post_api_auth_user_tokens({"name": "ci"})
+    assert len(server.requests) == 2
+
+
+def test_a_retry_subclass_of_your_own_keeps_its_rules() -> None:
+    class EveryStatus(urllib3.Retry):
+        def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+            return status_code >= 400
+
+    with FaultyServer(
+        [Fault.status(404)], default=Fault.ok(b'{"email": "a@example.com"}')
+    ) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", retries=EveryStatus(total=1)
+        )
+        with sdk.ApiClient(configuration) as client:
+            assert sdk.AuthenticationApi(client).get_api_auth_me().email == "a@example.com"
+    assert len(server.requests) == 2
+
+
+def test_the_policy_retries_exactly_get_put_and_delete() -> None:
+    assert sdk.RetryPolicy().allowed_methods == {"GET", "PUT", "DELETE"}
+    assert to_retry(urllib3.Retry(2)).allowed_methods == {"GET", "PUT", "DELETE"}
+    # A method outside the list is not retried (TRACE is in urllib3's default list).
+    with FaultyServer(default=Fault.status(503)) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t")
+        with sdk.ApiClient(configuration) as client:
+            answer = client.call_api("TRACE", server.url + "/api/auth/me")
+            assert answer.status == 503
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_proxy_is_retried_like_a_refused_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="numind.openapi_client")
+    configuration = sdk.Configuration(
+        host="http://127.0.0.1:9/v1",
+        access_token="t",
+        proxy=f"http://127.0.0.1:{closed_port()}",
+        retries=fast_retry_policy(),
+    )
+    with (
+        sdk.ApiClient(configuration) as client,
+        pytest.raises(sdk.ApiConnectionError, match="proxy failed"),
+    ):
+        # Nothing reached the proxy, so even a POST is sent again.
+        sdk.AuthenticationApi(client).post_api_auth_user_tokens({"name": "ci"})
+    logs = _retry_logs(caplog)
+    assert len(logs) == 2
+    assert all("after ProxyError on POST" in m for m in logs), logs
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_not_retried() -> None:
+    with FaultyServer(default=Fault.status(407)) as proxy:
+        configuration = sdk.Configuration(
+            host="https://127.0.0.1:9/v1", access_token="t", proxy=f"http://127.0.0.1:{proxy.port}"
+        )
+        with (
+            sdk.ApiClient(configuration) as client,
+            pytest.raises(sdk.ApiConnectionError, match=r"proxy failed.*407"),
+        ):
+            sdk.AuthenticationApi(client).get_api_auth_me()
+    assert [r.method for r in proxy.requests] == ["CONNECT"]
 
 
 @pytest.mark.parametrize(
@@ -165,8 +373,12 @@ def test_tls_is_verified_by_default(https_server: LocalServer) -> None:
         pytest.raises(sdk.ApiConnectionError, match=r"TLS failed.*CERTIFICATE_VERIFY_FAILED"),
     ):
         sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
-    # A certificate that cannot be verified is not retried.
+    # A certificate that cannot be verified is not retried, also under a plain urllib3.Retry.
     assert https_server.connections_opened == opened + 1
+    configuration.retries = urllib3.Retry(3)
+    with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiConnectionError):
+        sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    assert https_server.connections_opened == opened + 2
 
 
 def test_ssl_ca_cert_trusts_a_private_ca(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Collection, Optional, Union
 
+from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
 from .exceptions import ApiTypeError, ApiValueError
@@ -25,21 +27,24 @@ DEFAULT_RETRIES = 2
 class RetryPolicy(Retry):
     """urllib3's ``Retry`` with the SDK's defaults.
 
-    - Connection errors (refused, DNS, connect timeout: the request was not sent) are
-      retried for every method.
+    - Connection errors (refused, DNS, connect timeout, a proxy that cannot be reached: the
+      request was not sent) are retried for every method.
     - Read errors and the statuses 408, 429, 500, 502, 503, 504 are retried for GET, PUT
-      and DELETE, which the API makes idempotent. POST is retried only on 429, which says
-      the request was not processed.
-    - TLS and proxy failures are not retried: they do not go away on their own.
+      and DELETE (``allowed_methods``), which the API makes idempotent. POST is retried
+      only on 429, which says the request was not processed, whatever ``allowed_methods``
+      says.
+    - TLS failures and a proxy that refuses the tunnel are not retried (``other=0``): they
+      do not go away on their own.
     - Before retry n (1, 2, ...) it waits ``backoff_factor * 2**(n-1)`` plus up to
       ``backoff_jitter`` seconds, at most ``backoff_max`` (default 0.5 s, 1 s, ...); a
       ``Retry-After`` header (seconds or HTTP date) replaces that wait, capped at
-      ``max_retry_after`` seconds.
+      ``max_retry_after`` seconds; an unreadable ``Retry-After`` is ignored.
     - The last answer is returned, not raised (``raise_on_status=False``), so that it
       becomes the typed ``ApiException`` of its status. Redirects are not followed.
     """
 
-    DEFAULT_ALLOWED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+    #: The methods retried after a read error or a status of ``STATUS_FORCELIST``.
+    ALLOWED_METHODS = frozenset({"GET", "PUT", "DELETE"})
     STATUS_FORCELIST = frozenset({408, 429, 500, 502, 503, 504})
     #: The statuses that say a POST was not processed, so that it can be sent again.
     POST_RETRY_STATUSES = frozenset({429})
@@ -49,6 +54,7 @@ class RetryPolicy(Retry):
         total: Union[bool, int, None] = DEFAULT_RETRIES,
         *,
         other: Optional[int] = 0,
+        allowed_methods: Optional[Collection[str]] = ALLOWED_METHODS,
         status_forcelist: Any = STATUS_FORCELIST,
         backoff_factor: float = 0.5,
         backoff_max: float = 8.0,
@@ -61,6 +67,7 @@ class RetryPolicy(Retry):
         super().__init__(
             total=total,
             other=other,
+            allowed_methods=allowed_methods,
             status_forcelist=status_forcelist,
             backoff_factor=backoff_factor,
             backoff_max=backoff_max,
@@ -75,10 +82,19 @@ class RetryPolicy(Retry):
         kw.setdefault("max_retry_after", self.max_retry_after)
         return super().new(**kw)
 
+    def _is_method_retryable(self, method: str) -> bool:
+        # A POST that may have been processed is never sent again (see is_retry for 429).
+        return method.upper() != "POST" and super()._is_method_retryable(method)
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
-            return bool(self.total) and status_code in self.POST_RETRY_STATUSES
-        return super().is_retry(method, status_code, has_retry_after)
+        if method.upper() != "POST":
+            return super().is_retry(method, status_code, has_retry_after)
+        if status_code not in self.POST_RETRY_STATUSES:
+            return False
+        # The rest of urllib3's rule, without its method check.
+        if self.status_forcelist and status_code in self.status_forcelist:
+            return True
+        return bool(self.total and self.respect_retry_after_header and has_retry_after)
 
     def get_backoff_time(self) -> float:
         # urllib3 waits 0 s before the first retry; a server that just failed gets
@@ -91,6 +107,13 @@ class RetryPolicy(Retry):
 
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), self.max_retry_after)
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> Optional[float]:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            # ``Retry-After: soon``: the answer is still retried, after the usual backoff.
+            return None
 
     def sleep(self, response: Optional[BaseHTTPResponse] = None) -> None:
         # urllib3 calls this once before each retry: the one place to log reason and delay.
@@ -127,15 +150,32 @@ def _reason(retry: Retry) -> str:
     return f"status {last.status} on {where}"
 
 
+#: The settings of a ``Retry`` (the arguments of its constructor, kept as attributes).
+_RETRY_SETTINGS = tuple(
+    name for name in inspect.signature(Retry.__init__).parameters if name not in ("self", "history")
+)
+
+
 def to_retry(value: Union[int, Retry, None]) -> Retry:
     """The ``Retry`` for a ``Configuration.retries`` value (None: the default policy).
 
-    An int is the number of retries (0 disables them); a ``Retry`` is used as given, except
-    that the final answer is always returned (so that it becomes a typed ``ApiException``)
-    and redirects are never followed (so that credentials never reach another host).
+    An int is the number of retries (0 disables them). A plain ``urllib3.Retry`` becomes a
+    ``RetryPolicy`` with its settings, so that its retries are logged and POST is retried
+    only on 429; urllib3's default ``allowed_methods`` become ``RetryPolicy.ALLOWED_METHODS``
+    and ``other`` left unset becomes 0 (TLS failures are not retried). A ``RetryPolicy``, or
+    another subclass of ``Retry``, keeps its settings and rules. Either way the final answer
+    is returned (so that it becomes a typed ``ApiException``) and redirects are never
+    followed (so that credentials never reach another host).
     """
     if value is None:
         return RetryPolicy()
+    if type(value) is Retry:
+        settings = {name: getattr(value, name) for name in _RETRY_SETTINGS}
+        if value.allowed_methods is Retry.DEFAULT_ALLOWED_METHODS:
+            settings["allowed_methods"] = RetryPolicy.ALLOWED_METHODS
+        if value.other is None:
+            settings["other"] = 0
+        return RetryPolicy(**{**settings, "raise_on_status": False, "redirect": False})
     if isinstance(value, Retry):
         return value.new(raise_on_status=False, redirect=False)
     if isinstance(value, bool) or not isinstance(value, int):

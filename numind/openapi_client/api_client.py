@@ -474,10 +474,16 @@ def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[s
     if where == "header":
         _set_header(headers, setting["key"], setting["value"])
     elif where == "query":
-        queries.append((setting["key"], setting["value"]))
+        # Refused rather than redacted: urllib3 itself logs URLs (e.g. its WARNING on retry).
+        raise ApiValueError(
+            f"Invalid _request_auth: 'in': 'query' would put the credential "
+            f"{setting.get('key')!r} in the URL, which logs, error messages and proxies "
+            "show; this API takes a bearer token: use {'in': 'header', 'key': "
+            "'Authorization', 'value': 'Bearer <token>'}"
+        )
     elif where != "cookie":
         raise ApiValueError(
-            "Invalid _request_auth: 'in' must be 'header', 'query' or 'cookie'; use an entry "
+            "Invalid _request_auth: 'in' must be 'header' or 'cookie'; use an entry "
             "of Configuration.auth_settings() as a model"
         )
     else:

@@ -8,12 +8,25 @@ import os
 import platform
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
+from urllib.parse import urlsplit
 
 import urllib3
 
 from numind import __version__
 
+from ._redact import REDACTED
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError
@@ -34,6 +47,48 @@ ServerVariables = Dict[str, str]
 
 _STDERR = logging.StreamHandler()
 _STDERR.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+
+
+class _DebugLogging:
+    """``debug=True`` of any number of configurations on the shared loggers.
+
+    The first configuration that turns debug on sets the logger to DEBUG (if it is not
+    already as verbose) and adds the one stderr handler (unless it logs to a file); when
+    the last one turns it off, the level it found comes back (unless someone changed the
+    level since) and the handler goes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        #: Per logger: the configurations with debug on, those of them that want stderr,
+        #: and the level to restore (None: the level was left alone).
+        self._on: Dict[logging.Logger, Tuple[Set[int], Set[int], Optional[int]]] = {}
+
+    def turn(self, logger: logging.Logger, owner: object, on: bool, stderr: bool) -> None:
+        with self._lock:
+            users, stderr_users, previous = self._on.get(logger, (set(), set(), None))
+            if on:
+                if not users and not logger.isEnabledFor(logging.DEBUG):
+                    previous = logger.level
+                    logger.setLevel(logging.DEBUG)
+                users.add(id(owner))
+                if stderr:
+                    stderr_users.add(id(owner))
+            else:
+                users.discard(id(owner))
+                stderr_users.discard(id(owner))
+                if not users and previous is not None:
+                    if logger.level == logging.DEBUG:
+                        logger.setLevel(previous)
+                    previous = None
+            if stderr_users and _STDERR not in logger.handlers:
+                logger.addHandler(_STDERR)
+            elif not stderr_users and _STDERR in logger.handlers:
+                logger.removeHandler(_STDERR)
+            self._on[logger] = (users, stderr_users, previous)
+
+
+_DEBUG_LOGGING = _DebugLogging()
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
 
 
@@ -51,12 +106,14 @@ class Configuration:
 
     :param host: base URL of the API, including its base path (``/v1``).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token.
-    :param timeout: default timeout of every call: seconds, a ``(connect, read)`` pair or a
-        ``urllib3.Timeout``; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
+    :param timeout: default timeout of each attempt of every call (a retry gets it again):
+        seconds, a ``(connect, read)`` pair or a ``urllib3.Timeout``, whose unset parts
+        keep their default; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
         A call's ``_request_timeout`` overrides it.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
-        ``urllib3.Retry`` such as ``RetryPolicy(5)``; None means ``RetryPolicy()``, 2 retries
-        (see the README, "Reliability and security").
+        ``urllib3.Retry`` such as ``RetryPolicy(5)`` (a plain ``Retry`` becomes a
+        ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see the
+        README, "Reliability and security").
 
     ``timeout``, ``retries``, the TLS, proxy and pool settings are read when an
     ``ApiClient`` is created: set them before.
@@ -70,7 +127,8 @@ class Configuration:
     :param client_side_validation: check dict arguments against their model before sending
         (on by default); turn it off to send a dict exactly as given, e.g. with a field that
         a newer API accepts and this SDK does not know yet.
-    :param debug: log requests and responses of this client at DEBUG.
+    :param debug: log requests and responses of this client at DEBUG (the package logger
+        is set to DEBUG and gets a stderr handler while any configuration has debug on).
     :param logger_file: also write the package's log records to this file.
     """
 
@@ -256,12 +314,11 @@ class Configuration:
 
     @debug.setter
     def debug(self, value: bool) -> None:
+        value = bool(value)
+        if value != self._debug:
+            for logger in self.logger.values():
+                _DEBUG_LOGGING.turn(logger, self, value, stderr=not self.logger_file_handler)
         self._debug = value
-        for logger in self.logger.values():
-            logger.setLevel(logging.DEBUG if value else logging.WARNING)
-            # One stderr handler per logger, however many configurations turn debug on.
-            if value and not self.logger_file_handler and _STDERR not in logger.handlers:
-                logger.addHandler(_STDERR)
         self.logger_stream_handler = _STDERR if value else None
 
     @property
@@ -305,7 +362,9 @@ class Configuration:
 
     def to_debug_report(self) -> str:
         """Versions and settings to paste in a bug report. It never contains secrets."""
-        retries = f"default ({DEFAULT_RETRIES})" if self.retries is None else repr(self.retries)
+        retries = f"default ({DEFAULT_RETRIES})"
+        if self.retries is not None:
+            retries = repr(to_retry(self.retries))  # what is used, also for a plain Retry
         return (
             "Python SDK Debug Report:\n"
             f"OS: {sys.platform} ({platform.platform()})\n"
@@ -333,6 +392,16 @@ def _checked_host(host: str) -> str:
         raise ApiValueError(
             f"Invalid host {host!r}: give the full base URL with its scheme and base path, "
             f"such as {DEFAULT_HOST!r}"
+        )
+    parts = urlsplit(host)
+    if "@" in parts.netloc:
+        # urllib3 never sends it as credentials, but logs, error messages and a proxy
+        # would see it.
+        shown = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rpartition('@')[2]}").geturl()
+        raise ApiValueError(
+            f"Invalid host {shown!r}: a user or password in the URL is not sent as "
+            "credentials and would show in logs and error messages; remove it and give "
+            "the token as access_token (or NUMIND_API_KEY)"
         )
     return host.rstrip("/")
 

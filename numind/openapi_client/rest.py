@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import ssl
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, cast
 from urllib.parse import urlencode
 
 import urllib3
@@ -265,14 +265,12 @@ def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnection
     return ApiConnectionError(f"{where}: could not connect: {exc}", method=method, url=url)
 
 
-def _longest_wait(timeout: urllib3.Timeout) -> Optional[float]:
+def _longest_wait(timeout: urllib3.Timeout) -> float:
     """How long a call may wait for a pooled connection: as long as one call may hold one."""
     if isinstance(timeout.total, (int, float)):
         return float(timeout.total)
-    connect, read = timeout.connect_timeout, timeout.read_timeout
-    if isinstance(connect, (int, float)) and isinstance(read, (int, float)):
-        return float(connect + read)
-    return None
+    # to_urllib3_timeout gives every part a number.
+    return float(cast(float, timeout.connect_timeout) + cast(float, timeout.read_timeout))
 
 
 def to_urllib3_timeout(
@@ -280,13 +278,14 @@ def to_urllib3_timeout(
 ) -> Optional[urllib3.Timeout]:
     """Turn a ``_request_timeout`` into a urllib3 ``Timeout``; None keeps the pool's default.
 
-    Raises ``ApiValueError`` for anything but positive seconds, ``(connect, read)`` or a
-    ``urllib3.Timeout``.
+    A ``urllib3.Timeout`` without ``total`` gets the part it leaves unset (or None) from
+    ``DEFAULT_TIMEOUT``, so that no wait is unbounded. Raises ``ApiValueError`` for
+    anything but positive seconds, ``(connect, read)`` or a ``urllib3.Timeout``.
     """
     if value is None:
         return None
     if isinstance(value, urllib3.Timeout):
-        return value
+        return _bounded(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return urllib3.Timeout(total=value)
     if (
@@ -299,3 +298,19 @@ def to_urllib3_timeout(
         f"Invalid {name} {value!r}: give seconds > 0 (e.g. 5), "
         "a (connect, read) pair such as (3.05, 27), or a urllib3.Timeout"
     )
+
+
+def _bounded(timeout: urllib3.Timeout) -> urllib3.Timeout:
+    if _is_seconds(timeout.total):
+        return timeout  # bounds connect and read
+    connect, read = timeout.connect_timeout, timeout.read_timeout
+    if _is_seconds(connect) and _is_seconds(read):
+        return timeout
+    return urllib3.Timeout(
+        connect=connect if _is_seconds(connect) else DEFAULT_TIMEOUT.connect_timeout,
+        read=read if _is_seconds(read) else DEFAULT_TIMEOUT.read_timeout,
+    )
+
+
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
