@@ -58,19 +58,27 @@ class RESTResponse:
         """
         if self.data is None:
             received: List[bytes] = []
+            response = self.response
             # read1 hands over each piece as it arrives, so a failure loses nothing.
-            read = getattr(self.response, "read1", None) or self.response.read
+            read = getattr(response, "read1", None) or response.read
             try:
                 while chunk := read(_CHUNK):
                     received.append(chunk)
+                    # The whole body is in and nothing is left to decode: skip the read
+                    # that would only say so.
+                    if (
+                        getattr(response, "length_remaining", None) == 0
+                        and getattr(response, "_decoder", True) is None
+                    ):
+                        break
             except HTTPError as exc:
                 partial = b"".join(received)
-                self.response.release_conn()
+                response.release_conn()
                 error = _transport_error(exc, self.method, self.url)
-                error.add_answer(self.status, self.response.headers, partial)
+                error.add_answer(self.status, response.headers, partial)
                 raise error from exc
             self.data = b"".join(received)
-            self.response.release_conn()
+            response.release_conn()
         return self.data
 
     @property
