@@ -128,6 +128,7 @@ class RESTClientObject:
         else:
             self.pool_manager = _PoolManager(**pool_args)
         self.timeout: urllib3.Timeout = pool_args["timeout"]
+        self._default_pool_timeout = _longest_wait(self.timeout)
 
     def __repr__(self) -> str:
         return f"<RESTClientObject timeout={self.timeout!r}>"
@@ -175,7 +176,11 @@ class RESTClientObject:
         body: Optional[bytes],
         timeout: RequestTimeout,
     ) -> urllib3.BaseHTTPResponse:
-        urllib3_timeout = to_urllib3_timeout(timeout) or self.timeout
+        if timeout is None:
+            urllib3_timeout, pool_timeout = self.timeout, self._default_pool_timeout
+        else:
+            urllib3_timeout = to_urllib3_timeout(timeout) or self.timeout
+            pool_timeout = _longest_wait(urllib3_timeout)
         try:
             # Redirects are not followed: an API call that redirects is an error, and
             # following it could send the Authorization header to another host.
@@ -187,7 +192,7 @@ class RESTClientObject:
                 preload_content=False,
                 redirect=False,
                 timeout=urllib3_timeout,
-                pool_timeout=_longest_wait(urllib3_timeout),
+                pool_timeout=pool_timeout,
             )
         except MaxRetryError as exc:
             raise _transport_error(exc.reason or exc, method, url) from exc
