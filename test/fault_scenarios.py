@@ -7,13 +7,14 @@ the client did and how long it took).
 from __future__ import annotations
 
 import email.utils
+import gzip
 import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from faulty_server import Action, Fault, FaultyServer, closed_port
+from faulty_server import JSON, Action, Fault, FaultyServer, closed_port
 
 import numind.openapi_client as sdk
 from numind.openapi_client._retry import RetryPolicy
@@ -224,6 +225,16 @@ SCENARIOS = [
         "huge body (20,000 tokens, 3 MB), GET",
         LIST,
         lambda: [Fault.ok(HUGE_LIST)],
+        None,
+        1,
+        0,
+        bound=30.0,
+    ),
+    Scenario(
+        # 3 MB that arrive as 60 kB: the last raw read leaves most of the body to decode.
+        "gzip body (20,000 tokens), GET",
+        LIST,
+        lambda: [Fault.ok(gzip.compress(HUGE_LIST), {**JSON, "Content-Encoding": "gzip"})],
         None,
         1,
         0,

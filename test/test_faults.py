@@ -104,7 +104,10 @@ def test_an_undecodable_answer_keeps_its_raw_body() -> None:
         assert len(str(error)) < 400
 
 
-def test_a_huge_list_is_decoded() -> None:
-    outcome = outcome_of("huge body (20,000 tokens, 3 MB), GET")
+@pytest.mark.parametrize(
+    "name", ["huge body (20,000 tokens, 3 MB), GET", "gzip body (20,000 tokens), GET"]
+)
+def test_a_huge_list_is_decoded(name: str) -> None:
+    outcome = outcome_of(name)
     assert len(outcome.value) == 20_000
     assert outcome.value[-1].id == "t19999"

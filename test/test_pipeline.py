@@ -410,14 +410,17 @@ def test_each_host_keeps_its_connection_when_a_client_switches_between_hosts(
 
 
 @pytest.mark.invalid_traffic  # unauthenticated on purpose: any answer will do
-def test_a_pool_the_manager_evicted_is_replaced(own_server: LocalServer) -> None:
-    # More origins than num_pools: urllib3 closes the least recently used pool.
+@pytest.mark.parametrize("redirect", [True, False], ids=["generic", "remembered-route"])
+def test_a_pool_the_manager_evicted_is_replaced(own_server: LocalServer, redirect: bool) -> None:
+    # More origins than num_pools: urllib3 closes the least recently used pool. Without
+    # redirects, the manager sends through the route it remembered for the URL: a route
+    # to a closed pool must not be used.
     from numind.openapi_client.rest import _PoolManager
 
     with LocalServer() as other:
         manager = _PoolManager(num_pools=1)
         for srv in [own_server, other, own_server, other]:
-            response = manager.urlopen("GET", srv.origin + "/v1/api/auth/me")
+            response = manager.urlopen("GET", srv.origin + "/v1/api/auth/me", redirect=redirect)
             assert response.status == 401
         manager.clear()
 

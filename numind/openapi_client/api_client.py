@@ -400,14 +400,21 @@ class ApiClient:
             return obj
         if isinstance(obj, enum.Enum):
             return obj.value
+        # JSON scalars, the usual items and values, are kept without a call for each.
         if isinstance(obj, (list, tuple)):
-            return [self.sanitize_for_serialization(item) for item in obj]
+            return [
+                item if type(item) in _JSON_SCALARS else self.sanitize_for_serialization(item)
+                for item in obj
+            ]
         if isinstance(obj, (datetime.datetime, datetime.date)):
             return obj.isoformat()
         if isinstance(obj, decimal.Decimal):
             return str(obj)
         if isinstance(obj, dict):
-            return {key: self.sanitize_for_serialization(val) for key, val in obj.items()}
+            return {
+                key: val if type(val) in _JSON_SCALARS else self.sanitize_for_serialization(val)
+                for key, val in obj.items()
+            }
         to_dict = getattr(obj, "to_dict", None)
         if callable(to_dict):
             return self.sanitize_for_serialization(to_dict())
@@ -459,6 +466,11 @@ class ApiClient:
         for name in auth_settings:
             if name in settings:
                 _apply_auth(headers, queries, settings[name])
+
+
+#: Exact types that ``sanitize_for_serialization`` returns as they are (not subclasses:
+#: an enum may subclass str).
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class _DecodeError(ValueError):

@@ -21,6 +21,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import (
     TimeoutError as Urllib3TimeoutError,
 )
+from urllib3.util import parse_url
 
 from ._retry import to_retry
 from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
@@ -57,19 +58,27 @@ class RESTResponse:
         """
         if self.data is None:
             received: List[bytes] = []
+            response = self.response
             # read1 hands over each piece as it arrives, so a failure loses nothing.
-            read = getattr(self.response, "read1", None) or self.response.read
+            read = getattr(response, "read1", None) or response.read
             try:
                 while chunk := read(_CHUNK):
                     received.append(chunk)
+                    # The whole body is in and nothing is left to decode: skip the read
+                    # that would only say so.
+                    if (
+                        getattr(response, "length_remaining", None) == 0
+                        and getattr(response, "_decoder", True) is None
+                    ):
+                        break
             except HTTPError as exc:
                 partial = b"".join(received)
-                self.response.release_conn()
+                response.release_conn()
                 error = _transport_error(exc, self.method, self.url)
-                error.add_answer(self.status, self.response.headers, partial)
+                error.add_answer(self.status, response.headers, partial)
                 raise error from exc
             self.data = b"".join(received)
-            self.response.release_conn()
+            response.release_conn()
         return self.data
 
     @property
@@ -119,6 +128,7 @@ class RESTClientObject:
         else:
             self.pool_manager = _PoolManager(**pool_args)
         self.timeout: urllib3.Timeout = pool_args["timeout"]
+        self._default_pool_timeout = _longest_wait(self.timeout)
 
     def __repr__(self) -> str:
         return f"<RESTClientObject timeout={self.timeout!r}>"
@@ -166,7 +176,11 @@ class RESTClientObject:
         body: Optional[bytes],
         timeout: RequestTimeout,
     ) -> urllib3.BaseHTTPResponse:
-        urllib3_timeout = to_urllib3_timeout(timeout) or self.timeout
+        if timeout is None:
+            urllib3_timeout, pool_timeout = self.timeout, self._default_pool_timeout
+        else:
+            urllib3_timeout = to_urllib3_timeout(timeout) or self.timeout
+            pool_timeout = _longest_wait(urllib3_timeout)
         try:
             # Redirects are not followed: an API call that redirects is an error, and
             # following it could send the Authorization header to another host.
@@ -178,7 +192,7 @@ class RESTClientObject:
                 preload_content=False,
                 redirect=False,
                 timeout=urllib3_timeout,
-                pool_timeout=_longest_wait(urllib3_timeout),
+                pool_timeout=pool_timeout,
             )
         except MaxRetryError as exc:
             raise _transport_error(exc.reason or exc, method, url) from exc
@@ -191,19 +205,52 @@ class RESTClientObject:
 
 
 class _PoolManager(urllib3.PoolManager):
-    """A ``PoolManager`` that remembers the pool of each origin it has seen.
+    """A ``PoolManager`` that remembers the pool of each origin, and the route of each URL.
 
-    urllib3 builds a normalised pool key of some twenty settings, under a lock, on every
-    request; a client of one API talks to one or two origins, so a dict lookup does. The
-    manager's own store decides which pools live: once it is full (``num_pools``) it may
-    drop one, so every new pool then empties this cache.
+    urllib3 parses the URL and builds a normalised pool key of some twenty settings, under
+    a lock, on every request; a client of one API talks to one or two origins and a few
+    URLs, so dict lookups do. The manager's own store decides which pools live: once it is
+    full (``num_pools``) it may drop one, so every new pool then empties both caches.
     """
+
+    #: Routes remembered at most; URLs with path parameters (token ids) are many.
+    MAX_ROUTES = 256
 
     def __init__(self, num_pools: int = 10, **kwargs: Any) -> None:
         super().__init__(num_pools, **kwargs)
         self._num_pools = num_pools
         self._known: Dict[Tuple[Optional[str], Optional[str], Optional[int]], HTTPConnectionPool]
         self._known = {}
+        self._routes: Dict[str, Tuple[HTTPConnectionPool, str]] = {}
+
+    def urlopen(  # type: ignore[override]
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.BaseHTTPResponse:
+        """``PoolManager.urlopen``; without redirects, straight to the pool of the origin.
+
+        Without a redirect to follow, urllib3's ``PoolManager.urlopen`` parses ``url``, picks
+        the pool of its origin and calls its ``urlopen`` with the request target,
+        ``assert_same_host=False`` and ``redirect=False``: the same call is made here from
+        the route remembered for ``url``, with the retries, timeouts and TLS settings of
+        that pool as before.
+        """
+        route = None if redirect else self._routes.get(url) or self._route(url)
+        if route is None:
+            return super().urlopen(method, url, redirect, **kw)
+        pool, target = route
+        if "headers" not in kw:
+            kw["headers"] = self.headers
+        return pool.urlopen(method, target, assert_same_host=False, redirect=False, **kw)
+
+    def _route(self, url: str) -> Optional[Tuple[HTTPConnectionPool, str]]:
+        parsed = parse_url(url)
+        if not parsed.scheme or not parsed.host:
+            return None  # urllib3 warns about (or rejects) this URL: let it, every time
+        pool = self.connection_from_host(parsed.host, port=parsed.port, scheme=parsed.scheme)
+        if len(self._routes) >= self.MAX_ROUTES:
+            self._routes.clear()
+        route = self._routes[url] = (pool, parsed.request_uri)
+        return route
 
     def connection_from_host(
         self,
@@ -219,12 +266,15 @@ class _PoolManager(urllib3.PoolManager):
         if pool is None:
             pool = super().connection_from_host(host, port, scheme)
             if len(self.pools) >= self._num_pools:
-                self._known.clear()  # the manager may have dropped a pool remembered here
+                # The manager may have dropped a pool remembered here.
+                self._known.clear()
+                self._routes.clear()
             self._known[key] = pool
         return pool
 
     def clear(self) -> None:
         self._known.clear()
+        self._routes.clear()
         super().clear()
 
 
