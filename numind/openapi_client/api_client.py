@@ -1,4 +1,18 @@
-"""ApiClient: the one request pipeline (check arguments -> serialize -> send -> decode)."""
+"""ApiClient: the one request pipeline that every API method goes through.
+
+Where each step happens, in the order a call takes them:
+
+- ``invoke`` / ``invoke_unread``: the entry of every ``AuthenticationApi`` method.
+- ``_send``: picks the credentials; for a stored login (``auth``), gets a fresh token
+  first and, on a 401, refreshes once and replays once.
+- ``_serialize``: checks the arguments, then ``param_serialize`` builds method, URL,
+  headers and body (auth, path encoding, header checks).
+- ``call_api`` -> ``rest.RESTClientObject.request``: encodes the body and sends it through
+  the connection pool; retries (``_retry.RetryPolicy``) and timeouts happen in urllib3
+  there; transport failures become ``ApiConnectionError`` / ``ApiTimeoutError``.
+- ``response_deserialize``: picks the type for the status, decodes the body once with a
+  cached pydantic validator, and raises the ``ApiException`` subclass of an error status.
+"""
 
 from __future__ import annotations
 
