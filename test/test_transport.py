@@ -3,6 +3,7 @@ certificates from trustme, and a forwarding proxy."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import ssl
@@ -455,6 +456,30 @@ def test_an_http_proxy_forwards_the_calls(server: LocalServer) -> None:
         f"DELETE {server.url}/api/auth/user-tokens/{created.id}",
     ]
     assert all(h["proxy-authorization"] == "Basic bWU6cHc=" for h in proxy.headers)
+
+
+def test_credentials_in_the_proxy_url_are_sent_as_proxy_authorization(
+    server: LocalServer, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # urllib3 alone would drop them without a word, and the proxy would answer 407.
+    tokens = server.sign_in(new_email())
+    caplog.set_level(logging.DEBUG)
+    with ForwardProxy() as proxy:
+        port = proxy.url.rsplit(":", 1)[1]
+        configuration = sdk.Configuration(
+            host=server.url,
+            access_token=tokens["token"],
+            proxy=f"http://me:p%40ss-SECRET@127.0.0.1:{port}",
+            debug=True,
+        )
+        with sdk.ApiClient(configuration) as client:
+            assert sdk.AuthenticationApi(client).get_api_auth_me().email
+            shown = repr(client.rest_client) + configuration.to_debug_report()
+        configuration.debug = False
+    (headers,) = proxy.headers
+    assert headers["proxy-authorization"] == "Basic " + base64.b64encode(b"me:p@ss-SECRET").decode()
+    output = caplog.text + shown + "".join(capfd.readouterr())
+    assert "SECRET" not in output
 
 
 def test_an_https_call_goes_through_a_connect_tunnel(

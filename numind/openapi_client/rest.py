@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, cast
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import urllib3
 from urllib3 import HTTPConnectionPool
@@ -120,10 +120,11 @@ class RESTClientObject:
 
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
+            proxy_url, proxy_headers = _proxy_settings(
+                configuration.proxy, configuration.proxy_headers
+            )
             self.pool_manager = urllib3.ProxyManager(
-                proxy_url=configuration.proxy,
-                proxy_headers=configuration.proxy_headers,
-                **pool_args,
+                proxy_url=proxy_url, proxy_headers=proxy_headers, **pool_args
             )
         else:
             self.pool_manager = _PoolManager(**pool_args)
@@ -276,6 +277,24 @@ class _PoolManager(urllib3.PoolManager):
         self._known.clear()
         self._routes.clear()
         super().clear()
+
+
+def _proxy_settings(
+    proxy: str, headers: Optional[Mapping[str, str]]
+) -> Tuple[str, Optional[Dict[str, str]]]:
+    """The proxy URL without ``user:password@`` and the headers to send to the proxy.
+
+    urllib3 ignores credentials in a proxy URL; like requests and curl, they become a
+    ``Proxy-Authorization`` header (unless one is given), and stay out of any URL that
+    urllib3 may put in a message.
+    """
+    parsed = parse_url(proxy)
+    if parsed.auth is None:
+        return proxy, dict(headers) if headers else None
+    merged = dict(headers or {})
+    if not _header(merged, "Proxy-Authorization"):
+        merged.update(urllib3.make_headers(proxy_basic_auth=unquote(parsed.auth)))
+    return parsed._replace(auth=None).url, merged
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
