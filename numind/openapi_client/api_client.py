@@ -52,7 +52,7 @@ from ._redact import redact_body, redact_headers
 from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiException, ApiTypeError, ApiValueError
-from .rest import RESTClientObject, RESTResponse
+from .rest import RESTClientObject, RESTResponse, _find_header
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -250,7 +250,7 @@ class ApiClient:
             _host=host,
             _request_auth=options.request_auth if bearer is None else _bearer_auth(bearer),
         )
-        if endpoint.auth and not _has_header(serialized[2], "Authorization"):
+        if endpoint.auth and _find_header(serialized[2], "Authorization") is None:
             raise ApiValueError(
                 f"{endpoint.operation_id}() needs an access token, and none is set: set "
                 "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
@@ -575,13 +575,6 @@ def _set_header(headers: MutableMapping[str, str], name: str, value: str) -> Non
         for key in [key for key in headers if key.lower() == lower]:
             del headers[key]
     headers[name] = value
-
-
-def _has_header(headers: Mapping[str, str], name: str) -> bool:
-    if name in headers:
-        return True
-    lower = name.lower()
-    return any(key.lower() == lower for key in headers)
 
 
 # CR/LF/NUL would split or end the header; http.client sends values as Latin-1, so any

@@ -154,7 +154,7 @@ class RESTClientObject:
         headers = headers or {}
         # Only a body is encoded by its Content-Type.
         has_body = body is not None or bool(post_params)
-        content_type = _header(headers, "Content-Type") if has_body else ""
+        content_type = (_find_header(headers, "Content-Type") or "") if has_body else ""
         encoded: Optional[bytes]
         if post_params:
             if body is not None:
@@ -292,15 +292,18 @@ def _proxy_settings(
     if parsed.auth is None:
         return proxy, dict(headers) if headers else None
     merged = dict(headers or {})
-    if not _header(merged, "Proxy-Authorization"):
+    if _find_header(merged, "Proxy-Authorization") is None:
         merged.update(urllib3.make_headers(proxy_basic_auth=unquote(parsed.auth)))
     return parsed._replace(auth=None).url, merged
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
-    """The value of header ``name`` in any spelling, or ``""``."""
+def _find_header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    """The value of header ``name`` in any spelling, or None (exact spelling checked first)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
     lower = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == lower), "")
+    return next((value for key, value in headers.items() if key.lower() == lower), None)
 
 
 def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
