@@ -23,7 +23,6 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Union
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from _contract import TrafficValidator
 
 from numind.openapi_client.testing import LocalServer, _server
 
@@ -79,10 +78,9 @@ class Client:
 
 
 @pytest.fixture
-def server(traffic_validator: TrafficValidator) -> Iterator[LocalServer]:
-    with LocalServer() as local_server:
-        local_server.on_exchange = traffic_validator
-        yield local_server
+def server(own_server: LocalServer) -> LocalServer:
+    """A server of each test's own (conftest's, with its traffic validated)."""
+    return own_server
 
 
 @pytest.fixture
