@@ -2,26 +2,43 @@
 
 Used by test_faults.py (one test per scenario) and by fault_report.py (a table of what
 the client did and how long it took).
+
+Most scenarios bound each attempt (connect 1 s, read 0.5 s) and wait little between
+retries (backoff 0.05 s doubling), so that the retry rules show in seconds, the whole call
+within a ``call_timeout`` of 10 s. The deadline scenarios give the call a number of
+seconds, with the default policy (backoff 0.5 s doubling, up to 0.25 s of jitter): the
+whole call, retries and waits included, must end within it (``SLACK`` more at most).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import email.utils
 import gzip
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ContextManager, Iterator, Optional
 
 from faulty_server import JSON, Action, Fault, FaultyServer, closed_port
 
 import numind.openapi_client as sdk
+from numind.openapi_client import auth
 from numind.openapi_client._retry import RetryPolicy
+from numind.openapi_client._types import RequestTimeout
 
 #: Small timeouts and waits so that the scenarios run in seconds; the policy is the default
 #: one otherwise (2 retries, the same methods and statuses).
 CONNECT_TIMEOUT, READ_TIMEOUT = 1.0, 0.5
+#: The bound of the calls whose attempts have those timeouts.
+CALL_TIMEOUT = 10.0
+#: How much longer than its timeout a call may take: the thread's wake-up, the last read.
+SLACK = 0.25
 
 
 def fast_retry_policy(max_retry_after: float = 30.0) -> RetryPolicy:
@@ -69,6 +86,30 @@ class Scenario:
     default: Action = field(default_factory=lambda: Fault.ok(USER))
     max_retry_after: float = 30.0
     refused: bool = False
+    #: The call's timeout: per attempt by default; a number makes it a deadline scenario.
+    timeout: RequestTimeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
+    #: The retry policy, by default the fast one; None for the SDK's default policy.
+    fast_retries: bool = True
+    #: Changes the configuration before the client is made.
+    configure: Optional[Callable[[sdk.Configuration], None]] = None
+    #: A context the call runs in (a held connection, a held lock), given the client.
+    around: Optional[Callable[[sdk.ApiClient, FaultyServer], ContextManager[Any]]] = None
+    #: Words the error's message must hold.
+    says: str = ""
+    #: The scheme of the URL (the faulty server speaks plain HTTP, never TLS).
+    scheme: str = "http"
+
+    @property
+    def deadline(self) -> float:
+        """The seconds the whole call may take."""
+        return self.timeout if isinstance(self.timeout, (int, float)) else CALL_TIMEOUT
+
+    @property
+    def limit(self) -> float:
+        """What the call may take at most: its bound, and for a deadline its deadline."""
+        if isinstance(self.timeout, (int, float)):
+            return min(self.bound, self.timeout + SLACK)
+        return self.bound
 
 
 @dataclass
@@ -273,21 +314,29 @@ def run(scenario: Scenario) -> Outcome:
     try:
         with server:
             host = f"http://127.0.0.1:{closed_port()}/v1" if scenario.refused else server.url
+            host = host.replace("http:", f"{scenario.scheme}:", 1)
             configuration = sdk.Configuration(
                 host=host,
                 access_token="SECRET-ACCESS-TOKEN",
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                retries=fast_retry_policy(scenario.max_retry_after),
+                timeout=scenario.timeout,
+                call_timeout=CALL_TIMEOUT,
+                retries=fast_retry_policy(scenario.max_retry_after)
+                if scenario.fast_retries
+                else None,
             )
+            if scenario.configure is not None:
+                scenario.configure(configuration)
             error: Optional[BaseException] = None
             value: Any = None
             with sdk.ApiClient(configuration) as client:
-                started = time.monotonic()
-                try:
-                    value = scenario.call(sdk.AuthenticationApi(client))
-                except sdk.OpenApiException as exc:
-                    error = exc
-                seconds = time.monotonic() - started
+                around = scenario.around or (lambda client, server: contextlib.nullcontext())
+                with around(client, server):
+                    started = time.monotonic()
+                    try:
+                        value = scenario.call(sdk.AuthenticationApi(client))
+                    except sdk.OpenApiException as exc:
+                        error = exc
+                    seconds = time.monotonic() - started
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
@@ -301,3 +350,215 @@ def run(scenario: Scenario) -> Outcome:
         seconds,
         handler.messages,
     )
+
+
+# -- the deadline of a call ------------------------------------------------------------
+
+
+def expired_login(configuration: sdk.Configuration) -> None:
+    """Sign the configuration in with a stored login whose access token has expired."""
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+    host = configuration.host
+    auth.CredentialStore().save(auth.StoredCredentials(host, "SECRET-AT", "SECRET-RT", past))
+    configuration.access_token = None
+
+
+def one_connection(configuration: sdk.Configuration) -> None:
+    configuration.connection_pool_maxsize = 1
+
+
+@contextlib.contextmanager
+def held_connection(client: sdk.ApiClient, server: FaultyServer) -> Iterator[None]:
+    """Keep the pool's one connection busy with an answer that is not read yet."""
+    held = sdk.AuthenticationApi(client).get_api_auth_me_without_preload_content()
+    try:
+        yield
+    finally:
+        held.read()
+        held.release_conn()
+
+
+_HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(client: sdk.ApiClient, server: FaultyServer) -> Iterator[None]:
+    """Another process holds the credential file's lock (a stuck sign-in, say)."""
+    lock = str(auth.credentials_path()) + ".lock"
+    os.makedirs(os.path.dirname(lock), mode=0o700, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, lock], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+
+
+_GAVE_UP_AT_1_S = "gave up: the next retry was due after the 1 s deadline"
+
+DEADLINE_SCENARIOS = [
+    Scenario(
+        "deadline 2 s: never answers, GET",
+        GET_ME,
+        lambda: [Fault.hang()],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+        timeout=2.0,
+        fast_retries=False,
+        says="timed out: the 2 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: never answers, POST",
+        CREATE,
+        lambda: [Fault.hang()],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        says="the 1 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: TLS handshake never answered, GET",
+        GET_ME,
+        list,
+        sdk.ApiTimeoutError,
+        0,  # the server waits for a request line that never comes
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        scheme="https",
+        says="timed out: the 1 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: slow headers (3 s), GET",
+        GET_ME,
+        lambda: [Fault.slow_headers(3.0)],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        says="timed out: the 1 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: headers trickled, a byte each 50 ms, GET",
+        GET_ME,
+        lambda: [Fault.trickle_headers(0.05)],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        says="timed out: the 1 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: slow body (3 s), GET",
+        GET_ME,
+        lambda: [Fault.stall_body(USER, 5, 3.0)],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        says="the 1 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: body trickled, a byte each 50 ms, GET",
+        GET_ME,
+        lambda: [Fault.trickle_body(0.05)],
+        sdk.ApiTimeoutError,
+        1,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        says="the 1 s deadline of the call passed",
+    ),
+    Scenario(
+        "deadline 1 s: 503 storm, GET",
+        GET_ME,
+        list,
+        sdk.ServiceException,
+        2,
+        1,
+        timeout=1.0,
+        fast_retries=False,
+        default=Fault.status(503),
+        says=_GAVE_UP_AT_1_S,
+    ),
+    Scenario(
+        "deadline 1 s: 429 Retry-After: 5, GET",
+        GET_ME,
+        lambda: [Fault.status(429, {"Retry-After": "5"})],
+        sdk.TooManyRequestsException,
+        1,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        says="gave up: the server asked to wait 5 s (Retry-After), past the 1 s deadline",
+    ),
+    Scenario(
+        "deadline 1 s: refused, retries on, GET",
+        GET_ME,
+        list,
+        sdk.ApiConnectionError,
+        None,
+        1,
+        timeout=1.0,
+        fast_retries=False,
+        refused=True,
+        says=_GAVE_UP_AT_1_S,
+    ),
+    Scenario(
+        "deadline 1 s: no free pooled connection, GET",
+        GET_ME,
+        list,
+        sdk.ApiTimeoutError,
+        1,  # the answer that holds the connection
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        configure=one_connection,
+        around=held_connection,
+        says="no free connection in the pool",
+    ),
+    Scenario(
+        "deadline 1 s: token endpoint silent during a refresh, GET",
+        GET_ME,
+        list,
+        sdk.ApiTimeoutError,
+        1,  # the refresh, a POST, which is not sent twice
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        default=Fault.hang(),
+        configure=expired_login,
+        says="POST",
+    ),
+    Scenario(
+        "deadline 1 s: credential-file lock held by another process, GET",
+        GET_ME,
+        list,
+        sdk.ApiTimeoutError,
+        0,
+        0,
+        timeout=1.0,
+        fast_retries=False,
+        configure=expired_login,
+        around=lock_held_elsewhere,
+        says="credentials.json.lock",
+    ),
+]
+SCENARIOS += DEADLINE_SCENARIOS

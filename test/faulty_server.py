@@ -88,6 +88,34 @@ class Fault:
         return act
 
     @staticmethod
+    def trickle_headers(interval: float, duration: float = 4.0) -> Action:
+        """Send the status line, then a header one byte every ``interval`` for ``duration``
+        seconds: each wait for data is short, the headers do not end."""
+
+        def act(conn: _Connection, req: Recorded) -> bool:
+            conn.send(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+            until = time.monotonic() + duration
+            while time.monotonic() < until and not conn.stopped.wait(interval):
+                conn.send(b"a")
+            return False
+
+        return act
+
+    @staticmethod
+    def trickle_body(interval: float, duration: float = 4.0) -> Action:
+        """Send whole headers for a long body, then the body one byte every ``interval``
+        for ``duration`` seconds."""
+
+        def act(conn: _Connection, req: Recorded) -> bool:
+            conn.send(_head(200, JSON, 1_000_000) + b'{"email": "')
+            until = time.monotonic() + duration
+            while time.monotonic() < until and not conn.stopped.wait(interval):
+                conn.send(b"a")
+            return False
+
+        return act
+
+    @staticmethod
     def cut_body(body: bytes, sent: int, reset: bool) -> Action:
         """Send the headers and ``sent`` bytes of the body, then close (``reset``: with RST)."""
 
@@ -149,9 +177,13 @@ class _Connection:
 
 @dataclass
 class FaultyServer:
+    """See the module docstring; ``arrivals`` holds the ``time.monotonic()`` at which each
+    request was read."""
+
     script: list[Action] = field(default_factory=list)
     default: Action = field(default_factory=lambda: Fault.ok(b"{}"))
     requests: list[Recorded] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
     connections: int = 0
 
     def __post_init__(self) -> None:
@@ -181,6 +213,7 @@ class FaultyServer:
     def _next_action(self, request: Recorded) -> Action:
         with self._lock:
             self.requests.append(request)
+            self.arrivals.append(time.monotonic())
             return self.script.pop(0) if self.script else self.default
 
     def _accept(self) -> None:

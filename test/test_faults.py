@@ -29,9 +29,10 @@ def test_fault(scenario: Scenario) -> None:
         assert type(outcome.error) is scenario.raises, outcome.error
         assert len(str(outcome.error)) < 400
         assert "SECRET" not in str(outcome.error)
+        assert scenario.says in str(outcome.error)
     assert outcome.requests == scenario.requests
     assert len(outcome.retry_logs) == scenario.retries, outcome.retry_logs
-    assert outcome.seconds < scenario.bound
+    assert outcome.seconds <= scenario.limit, f"{outcome.seconds:.3f} s"
 
 
 def test_retry_is_logged_with_reason_and_delay() -> None:

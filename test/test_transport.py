@@ -22,7 +22,8 @@ from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
-from numind.openapi_client import rest
+from numind.openapi_client import _deadline
+from numind.openapi_client._deadline import DEFAULT_CALL_TIMEOUT
 from numind.openapi_client._retry import to_retry
 from numind.openapi_client.rest import DEFAULT_TIMEOUT
 from numind.openapi_client.testing import LocalServer
@@ -30,12 +31,15 @@ from numind.openapi_client.testing import LocalServer
 # -- timeouts ---------------------------------------------------------------------------
 
 
-def test_default_timeouts_are_connect_10_s_and_read_60_s() -> None:
-    assert (DEFAULT_TIMEOUT.connect_timeout, DEFAULT_TIMEOUT.read_timeout) == (10.0, 60.0)
-    with sdk.ApiClient(sdk.Configuration(host="http://127.0.0.1:9/v1")) as client:
-        assert client.rest_client.timeout is DEFAULT_TIMEOUT
-        pool = client.rest_client.pool_manager.connection_from_url("http://127.0.0.1:9")
-        assert pool.timeout is DEFAULT_TIMEOUT
+def test_the_defaults_are_10_s_to_connect_20_s_to_read_and_60_s_per_call() -> None:
+    assert (DEFAULT_TIMEOUT.connect_timeout, DEFAULT_TIMEOUT.read_timeout) == (10.0, 20.0)
+    assert DEFAULT_CALL_TIMEOUT == 60.0
+    configuration = sdk.Configuration(host="http://127.0.0.1:9/v1")
+    assert (configuration.timeout, configuration.call_timeout) == (None, None)
+    assert (
+        "Timeout: default (each attempt connect 10 s, read 20 s; 60 s per call)"
+        in configuration.to_debug_report()
+    )
 
 
 def test_configuration_timeout_bounds_a_call_that_never_answers() -> None:
@@ -61,37 +65,63 @@ def test_request_timeout_overrides_the_configuration_for_one_call() -> None:
             assert time.monotonic() - started < 5
 
 
-def test_a_timeout_applies_to_each_attempt_not_to_the_whole_call() -> None:
+def test_seconds_bound_the_whole_call_and_a_pair_each_attempt() -> None:
     with FaultyServer(default=Fault.hang()) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t")  # 2 retries
-        with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiTimeoutError):
-            sdk.AuthenticationApi(client).get_api_auth_me(_request_timeout=0.3)
-    # Three attempts of up to 0.3 s each, each on a new connection, plus the backoff.
-    assert len(server.requests) == 3
-    assert server.connections == 3
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError, match=r"the 0\.5 s deadline of the call"):
+                api.get_api_auth_me(_request_timeout=0.5)
+            assert 0.5 <= time.monotonic() - started < 0.75
+            assert len(server.requests) == 1  # no time was left for a retry
+
+            # A pair bounds each attempt: three of them, on three connections, with the
+            # backoff between them, the whole call within call_timeout.
+            configuration.call_timeout = 30
+            with pytest.raises(sdk.ApiTimeoutError, match="gave up after 2 retries"):
+                api.get_api_auth_me(_request_timeout=(1, 0.3))
+    assert len(server.requests) == 4
+    assert server.connections == 4
+
+
+def test_call_timeout_bounds_the_retries_of_per_attempt_timeouts() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=(1, 0.4), call_timeout=0.6, retries=5
+        )
+        with sdk.ApiClient(configuration) as client:
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError, match=r"the 0\.6 s deadline"):
+                sdk.AuthenticationApi(client).get_api_auth_me()
+            # After the first attempt's 0.4 s, the 0.5 s backoff would pass the deadline:
+            # the call ends at once instead of waiting for nothing.
+            assert 0.4 <= time.monotonic() - started < 0.6
+    assert len(server.requests) == 1
 
 
 @pytest.mark.parametrize(
     ("given", "connect", "read"),
     [
-        (urllib3.Timeout(connect=5), 5, 60.0),
-        (urllib3.Timeout(connect=1, read=None), 1, 60.0),
+        (urllib3.Timeout(connect=5), 5, 20.0),
+        (urllib3.Timeout(connect=1, read=None), 1, 20.0),
         (urllib3.Timeout(read=2), 10.0, 2),
-        (urllib3.Timeout(), 10.0, 60.0),
+        (urllib3.Timeout(), 10.0, 20.0),
     ],
 )
 def test_a_partial_urllib3_timeout_takes_the_rest_from_the_default(
     given: urllib3.Timeout, connect: float, read: float
 ) -> None:
     configuration = sdk.Configuration(timeout=given)
-    assert configuration.timeout is not None
+    assert isinstance(configuration.timeout, urllib3.Timeout)
     assert (configuration.timeout.connect_timeout, configuration.timeout.read_timeout) == (
         connect,
         read,
     )
-    assert f"Timeout: connect {connect} s, read {read} s;" in configuration.to_debug_report()
-    with sdk.ApiClient(configuration) as client:
-        assert client.rest_client.timeout is configuration.timeout
+    assert (
+        f"Timeout: each attempt connect {connect} s, read {read} s; 60 s per call;"
+        in configuration.to_debug_report()
+    )
 
 
 def _ends_within(seconds: float, call: Callable[[], object]) -> Optional[BaseException]:
@@ -115,7 +145,7 @@ def _ends_within(seconds: float, call: Callable[[], object]) -> Optional[BaseExc
 @pytest.fixture
 def short_default_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """A default of connect 1 s, read 0.3 s, so that falling back to it shows in a test."""
-    monkeypatch.setattr(rest, "DEFAULT_TIMEOUT", urllib3.Timeout(connect=1, read=0.3))
+    monkeypatch.setattr(_deadline, "DEFAULT_TIMEOUT", urllib3.Timeout(connect=1, read=0.3))
 
 
 @pytest.mark.usefixtures("short_default_timeout")
@@ -156,8 +186,16 @@ def test_a_timeout_without_read_still_bounds_the_wait_for_a_pooled_connection() 
 
 def test_the_debug_report_names_timeout_and_retries() -> None:
     report = sdk.Configuration(timeout=(3, 20), retries=sdk.RetryPolicy(4)).to_debug_report()
-    assert "Timeout: connect 3 s, read 20 s; retries: RetryPolicy(total=4," in report
-    assert "Timeout: default; retries: default (2)" in sdk.Configuration().to_debug_report()
+    assert "Timeout: each attempt connect 3 s, read 20 s; 60 s per call; retries: Retry" in report
+    assert "Timeout: 2.5 s per call;" in sdk.Configuration(timeout=2.5).to_debug_report()
+    report = sdk.Configuration(timeout=urllib3.Timeout(total=4), call_timeout=9).to_debug_report()
+    assert "Timeout: each attempt 4 s; 9 s per call; retries: default (2)" in report
+
+
+@pytest.mark.parametrize("value", [0, -1, "5", True, float("nan")])
+def test_a_bad_call_timeout_is_refused_with_the_fix(value: object) -> None:
+    with pytest.raises(sdk.ApiValueError, match=r"Invalid call_timeout .*the most seconds"):
+        sdk.Configuration(call_timeout=value)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value", [0, -1, "5", (1, 2, 3), True])

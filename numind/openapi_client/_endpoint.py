@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Mapping, NamedTuple, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Generic, Mapping, NamedTuple, Optional, Tuple, TypeVar
 
 from ._types import RequestAuth, RequestHeaders, RequestTimeout
+
+if TYPE_CHECKING:
+    from ._deadline import Deadline
 
 T = TypeVar("T")
 
@@ -43,3 +46,7 @@ class RequestOptions(NamedTuple):
     content_type: Optional[str] = None
     headers: RequestHeaders = None
     host_index: Optional[int] = None
+    # Set by the pipeline, never by a user: a call that a call makes (the token refresh)
+    # goes to the host of its login and ends within the deadline of the call that needs it.
+    host: Optional[str] = None
+    deadline: Optional[Deadline] = None

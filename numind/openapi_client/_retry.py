@@ -1,22 +1,59 @@
-"""The retry policy of every call: which failures are retried, and how long to wait."""
+"""Retries, decided in one place for both clients: which failures are retried, how long
+to wait first, and whether the call's deadline leaves time for it.
+
+- ``RetryPolicy`` (a ``urllib3.Retry``) holds the rules; a user's own ``Retry`` works too.
+- ``CallRetries`` applies a policy to one call: after each attempt it says whether to
+  retry and after which wait, and gives up, saying why, when the wait would pass the
+  deadline.
+- ``CoolDowns`` is the client-wide memory of ``429`` answers with ``Retry-After``: every
+  call of the client to that origin waits out the same cool-down before it sends.
+
+Pure: the drivers send the attempts and sleep their own way (``time.sleep`` or
+``asyncio.sleep``).
+"""
 
 from __future__ import annotations
 
 import inspect
 import logging
 import random
+import threading
 import time
-from typing import TYPE_CHECKING, Any, Collection, Optional, Union
+from typing import TYPE_CHECKING, Any, Collection, Dict, Mapping, Optional, Tuple, Union
 
-from urllib3.exceptions import InvalidHeader
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    InvalidHeader,
+    MaxRetryError,
+    ProtocolError,
+)
 from urllib3.util.retry import Retry
 
-from .exceptions import ApiTypeError, ApiValueError
+from .exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiTypeError,
+    ApiValueError,
+    TooManyRequestsException,
+)
 
 if TYPE_CHECKING:
-    from urllib3 import BaseHTTPResponse
+    from typing_extensions import Protocol
 
-__all__ = ["DEFAULT_RETRIES", "RetryPolicy", "to_retry"]
+    from ._deadline import Deadline
+
+    class RetryableResponse(Protocol):
+        """What the policy reads of an answer (urllib3's response, or a driver's)."""
+
+        @property
+        def status(self) -> int: ...
+        @property
+        def headers(self) -> Mapping[str, str]: ...
+        def get_redirect_location(self) -> Union[str, bool, None]: ...
+
+
+__all__ = ["DEFAULT_RETRIES", "CallRetries", "CoolDowns", "RetryPolicy", "to_retry"]
 
 logger = logging.getLogger("numind.openapi_client")
 
@@ -108,30 +145,12 @@ class RetryPolicy(Retry):
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), self.max_retry_after)
 
-    def get_retry_after(self, response: BaseHTTPResponse) -> Optional[float]:
+    def get_retry_after(self, response: Any) -> Optional[float]:
         try:
             return super().get_retry_after(response)
         except InvalidHeader:
             # ``Retry-After: soon``: the answer is still retried, after the usual backoff.
             return None
-
-    def sleep(self, response: Optional[BaseHTTPResponse] = None) -> None:
-        # urllib3 calls this once before each retry: the one place to log reason and delay.
-        delay: Optional[float] = None
-        if response is not None and self.respect_retry_after_header:
-            delay = self.get_retry_after(response)
-        if delay is None:
-            delay = self.get_backoff_time()
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "retry %d of %s in %.2f s after %s",
-                len(self.history),
-                self.history[-1].method if self.history else "?",
-                delay,
-                _reason(self),
-            )
-        if delay > 0:
-            time.sleep(delay)
 
     def __repr__(self) -> str:
         return (
@@ -188,3 +207,216 @@ def to_retry(value: Union[int, Retry, None]) -> Retry:
             f"Invalid retries {value!r}: give a number of retries >= 0 (0 turns retries off)"
         )
     return RetryPolicy(value)
+
+
+#: ``Retry-After`` longer than this is cut to it, for a policy that sets no cap of its own.
+MAX_RETRY_AFTER = 30.0
+
+
+class CoolDowns:
+    """The waits that ``429`` answers with ``Retry-After`` asked of one client, per origin.
+
+    A rate limit answers the client, not one call: once one call hears it, every call of
+    the client (every thread, every task) waits it out before its next attempt to that
+    origin, instead of each finding it out on its own by sending into it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        #: origin -> (end, as time.monotonic(); the 429 answer that asked for it)
+        self._until: Dict[str, Tuple[float, Any]] = {}
+
+    def start(self, origin: str, seconds: float, response: Any) -> None:
+        """``response`` (a 429) asked this client to wait ``seconds`` before it sends again."""
+        until = time.monotonic() + seconds
+        with self._lock:
+            current = self._until.get(origin)
+            if current is None or current[0] < until:
+                self._until[origin] = (until, response)
+
+    def remaining(self, origin: str) -> Tuple[float, Any]:
+        """Seconds left of the cool-down of ``origin`` (0 when none) and the 429 that asked."""
+        if not self._until:  # the usual case: one falsy check per attempt
+            return 0.0, None
+        entry = self._until.get(origin)
+        if entry is None:
+            return 0.0, None
+        left = entry[0] - time.monotonic()
+        if left > 0:
+            return left, entry[1]
+        with self._lock:
+            if self._until.get(origin) is entry:
+                del self._until[origin]
+        return 0.0, None
+
+
+class CallRetries:
+    """The retries of one call: ``policy`` says whether and when, ``deadline`` whether there
+    is time for it.
+
+    The driver sends an attempt, then asks ``after_error`` or ``after_response`` what it
+    means: a wait (seconds) before the next attempt, or the end of the call (the error is
+    raised; ``None`` says the answer is final). ``before_attempt`` is the wait for a
+    client-wide cool-down. A wait that would pass the deadline is not begun: the call ends
+    at once with its last error, whose ``retry_note`` says why (``gave up: the next retry
+    was due after the 2 s deadline``).
+    """
+
+    def __init__(
+        self,
+        policy: Retry,
+        deadline: Deadline,
+        method: str,
+        url: str,
+        cool_downs: CoolDowns,
+    ) -> None:
+        self.policy = policy
+        self.deadline = deadline
+        self.method = method
+        self.url = url
+        self.cool_downs = cool_downs
+        self.retries = 0
+        #: Under ``RetryPolicy`` itself a success is never retried nor a cool-down.
+        self._usual = type(policy) is RetryPolicy
+
+    @property
+    def _origin(self) -> str:
+        return _split_origin(self.url)[0]
+
+    @property
+    def _path(self) -> str:
+        return _split_origin(self.url)[1]
+
+    def before_attempt(self) -> float:
+        """Seconds to wait before sending, for a cool-down that a 429 asked of this client.
+
+        Raises ``TooManyRequestsException`` (nothing is sent) when the cool-down ends after
+        the deadline.
+        """
+        if not self.cool_downs._until:  # the usual case: no cool-down anywhere
+            return 0.0
+        left, asked_by = self.cool_downs.remaining(self._origin)
+        if left <= 0:
+            return 0.0
+        if left >= self.deadline.remaining():
+            raise self._cooling_down(asked_by, left)
+        return left
+
+    def after_error(self, error: ApiConnectionError) -> float:
+        """The wait before retrying after ``error``; raises ``error`` when it is not retried."""
+        try:
+            self.policy = self.policy.increment(self.method, self._path, error=_policy_error(error))
+        except Exception:  # MaxRetryError, or the error itself: this one is not retried
+            error.retry_note = self._exhausted()
+            raise error from error.__cause__
+        wait = self._wait(self.policy.get_backoff_time())
+        if wait is None:
+            # An attempt that ran into the deadline says so itself.
+            if self.deadline.remaining() > 0:
+                error.retry_note = self._past_deadline()
+            raise error from error.__cause__
+        return wait
+
+    def after_response(self, response: Any) -> Optional[float]:
+        """The wait before retrying after ``response``; None when it is the call's answer.
+
+        A final answer that ends the retries gets a ``retry_note`` (read by the
+        ``ApiException`` it becomes).
+        """
+        status = response.status
+        if status < 300 and self._usual:
+            return None  # the usual answer: a success under the SDK's own rules
+        headers = response.headers
+        retry_after = None
+        if headers.get("Retry-After") and self.policy.respect_retry_after_header:
+            retry_after = self._retry_after(response)
+            if status == 429 and retry_after is not None:
+                self.cool_downs.start(self._origin, retry_after, response)
+        if not self.policy.is_retry(self.method, status, bool(headers.get("Retry-After"))):
+            if self.retries:
+                response.retry_note = self._exhausted()
+            return None
+        try:
+            self.policy = self.policy.increment(self.method, self._path, response=response)
+        except MaxRetryError:
+            response.retry_note = self._exhausted()
+            return None
+        wait = self._wait(self.policy.get_backoff_time() if retry_after is None else retry_after)
+        if wait is None:
+            response.retry_note = self._past_deadline(retry_after)
+        return wait
+
+    # -- the arithmetic -----------------------------------------------------------------
+
+    def _wait(self, delay: float) -> Optional[float]:
+        """``delay``, or the client's cool-down if longer; None when it ends past the deadline."""
+        wait = max(delay, self.cool_downs.remaining(self._origin)[0], 0.0)
+        if wait >= self.deadline.remaining():
+            return None
+        self.retries += 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "retry %d of %s in %.2f s after %s",
+                len(self.policy.history),
+                self.method,
+                wait,
+                _reason(self.policy),
+            )
+        return wait
+
+    def _retry_after(self, response: Any) -> Optional[float]:
+        try:
+            seconds = self.policy.get_retry_after(response)
+        except InvalidHeader:  # a user's Retry that does not ignore an unreadable header
+            return None
+        if seconds is None:
+            return None
+        return float(min(seconds, getattr(self.policy, "max_retry_after", MAX_RETRY_AFTER)))
+
+    def _exhausted(self) -> Optional[str]:
+        if not self.retries:
+            return None
+        return f"gave up after {self.retries} {'retry' if self.retries == 1 else 'retries'}"
+
+    def _past_deadline(self, retry_after: Optional[float] = None) -> str:
+        if retry_after is not None:
+            return (
+                f"gave up: the server asked to wait {retry_after:g} s (Retry-After), past "
+                f"{self.deadline.describe()}"
+            )
+        return f"gave up: the next retry was due after {self.deadline.describe()}"
+
+    def _cooling_down(self, asked_by: Any, left: float) -> TooManyRequestsException:
+        error = ApiException.from_response(http_resp=asked_by, body=None, data=None)
+        assert isinstance(error, TooManyRequestsException)
+        error.method, error.url = self.method, self.url
+        error.retry_note = (
+            f"not sent: the server asked this client to wait {left:.2f} s more, past "
+            f"{self.deadline.describe()}"
+        )
+        return error
+
+
+def _split_origin(url: str) -> Tuple[str, str]:
+    """``("https://host:443", "/v1/path?q")`` of a URL."""
+    start = url.find("://")
+    slash = url.find("/", start + 3 if start >= 0 else 0)
+    if slash < 0:
+        return url, "/"
+    return url[:slash], url[slash:]
+
+
+#: What a driver's connection error stands for, to a ``Retry``: it classifies urllib3's
+#: errors (nothing was sent; sent, maybe processed; anything else).
+_POLICY_ERRORS: Mapping[str, Exception] = {
+    "connect": ConnectTimeoutError("the connection could not be made"),
+    "read": ProtocolError("the connection failed after the request was sent"),
+    "other": HTTPError("the request failed"),
+}
+
+
+def _policy_error(error: ApiConnectionError) -> Exception:
+    cause = error.__cause__
+    if isinstance(cause, HTTPError):
+        return cause
+    return _POLICY_ERRORS[getattr(error, "kind", "other")]

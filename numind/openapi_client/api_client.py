@@ -3,19 +3,23 @@
 Where each step happens, in the order a call takes them:
 
 - ``invoke`` / ``invoke_unread``: the entry of every ``AuthenticationApi`` method.
-- ``_send``: picks the credentials; for a stored login (``auth``), gets a fresh token
-  first and, on a 401, refreshes once and replays once.
+- ``_send``: resolves the host and the deadline once for the call, and picks the
+  credentials; for a stored login (``_credentials.Credentials``) it gets a fresh token
+  first and, on a 401, refreshes once and replays once, all within the same deadline.
 - ``_serialize``: checks the arguments, then ``param_serialize`` builds method, URL,
   headers and body (auth, path encoding, header checks).
-- ``call_api`` -> ``rest.RESTClientObject.request``: encodes the body and sends it through
-  the connection pool; retries (``_retry.RetryPolicy``) and timeouts happen in urllib3
-  there; transport failures become ``ApiConnectionError`` / ``ApiTimeoutError``.
+- ``call_api``: the retry loop. It sends one attempt through
+  ``rest.RESTClientObject.request`` (timeouts cut to the deadline; transport failures
+  become ``ApiConnectionError`` / ``ApiTimeoutError``), asks ``_retry.CallRetries``
+  whether and after which wait to retry, and sleeps; a wait that would pass the deadline
+  is not begun.
 - ``response_deserialize``: picks the type for the status, decodes the body once with a
   cached pydantic validator, and raises the ``ApiException`` subclass of an error status.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import enum
@@ -47,11 +51,13 @@ import urllib3
 
 from numind import __version__
 
+from ._deadline import Deadline, TimeoutSetting, parse_timeout
 from ._endpoint import Endpoint, Param, RequestOptions
 from ._redact import redact_body, redact_headers
+from ._retry import CallRetries, CoolDowns, to_retry
 from .api_response import ApiResponse
 from .configuration import Configuration
-from .exceptions import ApiException, ApiTypeError, ApiValueError
+from .exceptions import ApiConnectionError, ApiException, ApiTypeError, ApiValueError
 from .rest import RESTClientObject, RESTResponse, _find_header
 
 if TYPE_CHECKING:
@@ -59,8 +65,9 @@ if TYPE_CHECKING:
 
     from pydantic import ValidationError
 
+    from ._credentials import Credentials
     from ._types import RequestTimeout
-    from .auth._session import StoredLogin
+    from .models.token_response import TokenResponse
 
 __all__ = ["ApiClient"]
 
@@ -94,6 +101,9 @@ class ApiClient:
     ) -> None:
         self.configuration = Configuration.get_default() if configuration is None else configuration
         self.rest_client = RESTClientObject(self.configuration)
+        self._retry_policy = to_retry(self.configuration.retries)
+        #: Rate limits the server announced to this client (shared by all its threads).
+        self._cool_downs = CoolDowns()
         self.default_headers: Dict[str, str] = {}
         if header_name is not None and header_value is not None:
             self.default_headers[header_name] = header_value
@@ -156,53 +166,80 @@ class ApiClient:
     def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
     ) -> urllib3.BaseHTTPResponse:
-        """Call ``endpoint`` and return urllib3's response with its body unread."""
-        return self._send(endpoint, args, options).response
+        """Call ``endpoint`` and return urllib3's response with its body unread.
+
+        The call ends here: reading the body is the caller's, each read bounded by the
+        read timeout but no longer by the call's deadline.
+        """
+        response = self._send(endpoint, args, options)
+        if response.deadline is not None:
+            response.deadline.lift()
+        return response.response
 
     def _send(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
     ) -> RESTResponse:
-        login = self._stored_login_for(endpoint, options)
+        # One host and one deadline for the whole call: the request, a refresh it needs
+        # and a replay, even if another thread changes the configuration meanwhile.
+        host = options.host
+        if host is None:
+            if options.host_index is not None:
+                host = self.configuration.get_host_from_settings(options.host_index)
+            else:
+                host = self.configuration.host
+        setting = self._timeout_setting(options.request_timeout)
+        deadline = options.deadline or setting.deadline(self.configuration.call_timeout)
+        login = self._stored_login_for(endpoint, options, host)
         if login is None:
-            return self._send_once(endpoint, args, options, None)
-        timeout = options.request_timeout  # bounds a refresh this call needs, too
-        token = login.bearer(self, timeout)
-        response = self._send_once(endpoint, args, options, token)
+            method, url, headers, body, _ = self._serialize(endpoint, args, options, host)
+            return self._call(method, url, headers, body, None, setting, deadline)
+
+        def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
+            return self._refresh_tokens(login.base_url, refresh_token, deadline)
+
+        token = login.bearer(exchange, deadline)
+        method, url, headers, body, _ = self._serialize(endpoint, args, options, host, token)
+        response = self._call(method, url, headers, body, None, setting, deadline)
         if response.status != 401:
             return response
         # Rejected before its expiry by our clock (revoked, or the clocks differ):
         # refresh once and replay once.
         response.read()
-        login.refresh_rejected(token, self, timeout)
-        return self._send_once(endpoint, args, options, login.bearer(self, timeout))
+        login.refused(token, exchange, deadline)
+        _set_header(headers, "Authorization", "Bearer " + login.bearer(exchange, deadline))
+        return self._call(method, url, headers, body, None, setting, deadline)
 
-    def _send_once(
-        self,
-        endpoint: Endpoint[Any],
-        args: Sequence[Any],
-        options: RequestOptions,
-        bearer: Optional[str],
-    ) -> RESTResponse:
-        method, url, headers, body, _ = self._serialize(endpoint, args, options, bearer)
-        return self.call_api(method, url, headers, body, _request_timeout=options.request_timeout)
+    def _refresh_tokens(
+        self, base_url: str, refresh_token: str, deadline: Deadline
+    ) -> TokenResponse:
+        """A ``TokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
+        from .api.authentication_api import _POST_TOKEN  # the api module imports this one
+
+        request = {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": refresh_token}
+        options = RequestOptions(host=base_url, deadline=deadline)
+        return self.invoke(_POST_TOKEN, (request,), options).data
+
+    def _timeout_setting(self, request_timeout: RequestTimeout) -> TimeoutSetting:
+        """The call's timeout: its own ``_request_timeout``, else the configuration's."""
+        if request_timeout is None:
+            return self.configuration._timeout_setting
+        return parse_timeout(request_timeout)
 
     def _stored_login_for(
-        self, endpoint: Endpoint[Any], options: RequestOptions
-    ) -> Optional[StoredLogin]:
-        """The stored login that authenticates this call, if any (see ``Configuration``)."""
+        self, endpoint: Endpoint[Any], options: RequestOptions, host: str
+    ) -> Optional[Credentials]:
+        """The stored login that authenticates this call to ``host``, if any."""
         configuration = self.configuration
         if (
             configuration.access_token is not None
             or not endpoint.auth
             or options.request_auth is not None
+            or (options.headers and _find_header(options.headers, "Authorization") is not None)
         ):
             return None
         login = configuration.stored_login  # may read the credential store, once
         if login is None:
             return None
-        host = configuration.host
-        if options.host_index is not None:
-            host = configuration.get_host_from_settings(options.host_index)
         return login if login.base_url == host else None
 
     def _serialize(
@@ -210,6 +247,7 @@ class ApiClient:
         endpoint: Endpoint[Any],
         args: Sequence[Any],
         options: RequestOptions,
+        host: str,
         bearer: Optional[str] = None,
     ) -> RequestSerialized:
         path_params: Dict[str, str] = {}
@@ -236,9 +274,6 @@ class ApiClient:
         if options.headers:
             header_params.update(options.headers)
 
-        host = None
-        if options.host_index is not None:
-            host = self.configuration.get_host_from_settings(options.host_index)
         serialized = self.param_serialize(
             endpoint.method,
             endpoint.path,
@@ -255,7 +290,7 @@ class ApiClient:
                 f"{endpoint.operation_id}() needs an access token, and none is set: set "
                 "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
                 "(an API key works), or pass _request_auth, or sign in to "
-                f"{self.configuration.host} with `numind auth login`"
+                f"{host} with `numind auth login`"
             )
         return serialized
 
@@ -319,7 +354,29 @@ class ApiClient:
         post_params: Optional[List[Tuple[str, Any]]] = None,
         _request_timeout: RequestTimeout = None,
     ) -> RESTResponse:
-        """Send a request built by ``param_serialize``; the body of the answer is unread."""
+        """Send a request built by ``param_serialize``, retried as ``Configuration.retries``
+        says, within the call's deadline; the body of the answer is unread.
+
+        ``_request_timeout`` (else ``Configuration.timeout``) is the call's timeout: seconds
+        for the whole call, or a ``(connect, read)`` pair / ``urllib3.Timeout`` for each
+        attempt, the whole call then within ``Configuration.call_timeout``.
+        """
+        setting = self._timeout_setting(_request_timeout)
+        deadline = setting.deadline(self.configuration.call_timeout)
+        return self._call(method, url, header_params, body, post_params, setting, deadline)
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        header_params: Optional[Mapping[str, str]],
+        body: Any,
+        post_params: Optional[List[Tuple[str, Any]]],
+        setting: TimeoutSetting,
+        deadline: Deadline,
+    ) -> RESTResponse:
+        """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
+        (the answer, or a retry after a wait within the deadline), wait, repeat."""
         if self.configuration.debug:
             content_type = (header_params or {}).get("Content-Type")
             logger.debug(
@@ -329,25 +386,39 @@ class ApiClient:
                 redact_headers(header_params),
                 redact_body(body, content_type),
             )
-        started = time.perf_counter()
-        response = self.rest_client.request(
-            method,
-            url,
-            headers=header_params,
-            body=body,
-            post_params=post_params,
-            _request_timeout=_request_timeout,
-        )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d %s (%.1f ms)",
-                method,
-                url,
-                response.status,
-                response.reason,
-                (time.perf_counter() - started) * 1000,
-            )
-        return response
+        retries = CallRetries(self._retry_policy, deadline, method, url, self._cool_downs)
+        while True:
+            wait = retries.before_attempt()
+            if wait:
+                time.sleep(wait)
+            started = time.perf_counter()
+            try:
+                response = self.rest_client.request(
+                    method,
+                    url,
+                    headers=header_params,
+                    body=body,
+                    post_params=post_params,
+                    _request_timeout=setting,
+                    deadline=deadline,
+                )
+            except ApiConnectionError as error:
+                time.sleep(retries.after_error(error))  # raises when there is no retry
+                continue
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> %d %s (%.1f ms)",
+                    method,
+                    url,
+                    response.status,
+                    response.reason,
+                    (time.perf_counter() - started) * 1000,
+                )
+            delay = retries.after_response(response)
+            if delay is None:
+                return response
+            _discard(response)
+            time.sleep(delay)
 
     def response_deserialize(
         self,
@@ -485,6 +556,13 @@ class ApiClient:
 #: Exact types that ``sanitize_for_serialization`` returns as they are (not subclasses:
 #: an enum may subclass str).
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _discard(response: RESTResponse) -> None:
+    """Read an answer that is to be retried, so that its connection can be reused."""
+    # A failed read drops the connection; the retry opens another.
+    with contextlib.suppress(ApiConnectionError):
+        response.read()
 
 
 class _DecodeError(ValueError):

@@ -26,11 +26,11 @@ import urllib3
 
 from numind import __version__
 
+from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
 from ._redact import REDACTED
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError
-from .rest import to_urllib3_timeout
 
 if TYPE_CHECKING:
     from .auth._session import StoredLogin
@@ -106,17 +106,21 @@ class Configuration:
 
     :param host: base URL of the API, including its base path (``/v1``).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token.
-    :param timeout: default timeout of each attempt of every call (a retry gets it again):
-        seconds, a ``(connect, read)`` pair or a ``urllib3.Timeout``, whose unset parts
-        keep their default; None means ``rest.DEFAULT_TIMEOUT`` (connect 10 s, read 60 s).
-        A call's ``_request_timeout`` overrides it.
+    :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
+        Seconds: the whole call ends within them, retries, waits and a token refresh
+        included. A ``(connect, read)`` pair or a ``urllib3.Timeout`` (unset parts keep
+        their default) bounds each attempt, and the whole call ends within
+        ``call_timeout``. None: each attempt connects within 10 s and waits at most 20 s
+        for data (``rest.DEFAULT_TIMEOUT``), the whole call ends within ``call_timeout``.
+    :param call_timeout: the most seconds a whole call takes when ``timeout`` is not a
+        number of seconds; None means 60 s.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
         ``urllib3.Retry`` such as ``RetryPolicy(5)`` (a plain ``Retry`` becomes a
         ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see the
         README, "Reliability and security").
 
-    ``timeout``, ``retries``, the TLS, proxy and pool settings are read when an
-    ``ApiClient`` is created: set them before.
+    ``timeout`` and ``call_timeout`` apply from the next call; ``retries``, the TLS, proxy
+    and pool settings are read when an ``ApiClient`` is created: set them before.
     :param ssl_ca_cert: path of a CA bundle that signs the server's certificate.
     :param ca_cert_data: the same, as PEM text or DER bytes.
     :param cert_file: client certificate (PEM) for mutual TLS.
@@ -142,6 +146,7 @@ class Configuration:
         server_index: Optional[int] = None,
         server_variables: Optional[ServerVariables] = None,
         timeout: RequestTimeout = None,
+        call_timeout: Optional[float] = None,
         retries: Union[int, urllib3.Retry, None] = None,
         ssl_ca_cert: Optional[str] = None,
         ca_cert_data: Union[str, bytes, None] = None,
@@ -168,6 +173,7 @@ class Configuration:
         self.server_variables: ServerVariables = dict(server_variables or {})
         self.access_token = access_token if access_token is not None else _env_token()
         self.timeout = timeout
+        self.call_timeout = call_timeout
         # Read from the credential store when first needed, so that a Configuration that
         # never makes a secured call never touches the store (nor fails on it).
         self._stored_login: Union[StoredLogin, _Unread, None] = _UNREAD
@@ -204,13 +210,23 @@ class Configuration:
     # -- transport policy ---------------------------------------------------------------
 
     @property
-    def timeout(self) -> Optional[urllib3.Timeout]:
-        """The default timeout of every call (None: ``rest.DEFAULT_TIMEOUT``)."""
-        return self._timeout
+    def timeout(self) -> Union[float, urllib3.Timeout, None]:
+        """The timeout of every call, as checked: seconds for the whole call, or the
+        ``urllib3.Timeout`` of each attempt (a pair becomes one); None for the default."""
+        return self._timeout_setting.given
 
     @timeout.setter
     def timeout(self, value: RequestTimeout) -> None:
-        self._timeout = to_urllib3_timeout(value, "timeout")
+        self._timeout_setting: TimeoutSetting = parse_timeout(value, "timeout")
+
+    @property
+    def call_timeout(self) -> Optional[float]:
+        """The most seconds a whole call takes when ``timeout`` is not a number (None: 60)."""
+        return self._call_timeout
+
+    @call_timeout.setter
+    def call_timeout(self, value: Optional[float]) -> None:
+        self._call_timeout = check_call_timeout(value)
 
     @property
     def retries(self) -> Union[int, urllib3.Retry, None]:
@@ -373,10 +389,24 @@ class Configuration:
             f"SDK Package Version: {__version__}\n"
             f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
             f"Host: {self.host}\n"
-            f"Timeout: {_describe_timeout(self.timeout)}; retries: {retries}\n"
+            f"Timeout: {self._describe_timeout()}; retries: {retries}\n"
             f"Access token set: {'yes' if self.access_token else 'no'}\n"
             f"Stored login: {self._describe_stored_login()}"
         )
+
+    def _describe_timeout(self) -> str:
+        setting = self._timeout_setting
+        if setting.total is not None:
+            return f"{setting.total:g} s per call"
+        call = DEFAULT_CALL_TIMEOUT if self.call_timeout is None else self.call_timeout
+        if setting.given is None:
+            return f"default (each attempt connect 10 s, read 20 s; {call:g} s per call)"
+        attempt = setting.attempt
+        if attempt.total is not None:
+            each = f"{attempt.total} s"
+        else:
+            each = f"connect {attempt.connect_timeout} s, read {attempt.read_timeout} s"
+        return f"each attempt {each}; {call:g} s per call"
 
     def _describe_stored_login(self) -> str:
         from .exceptions import OpenApiException
@@ -404,14 +434,6 @@ def _checked_host(host: str) -> str:
             "the token as access_token (or NUMIND_API_KEY)"
         )
     return host.rstrip("/")
-
-
-def _describe_timeout(timeout: Optional[urllib3.Timeout]) -> str:
-    if timeout is None:
-        return "default"
-    if timeout.total is not None:
-        return f"{timeout.total} s in all"
-    return f"connect {timeout.connect_timeout} s, read {timeout.read_timeout} s"
 
 
 def _env_token() -> Optional[str]:

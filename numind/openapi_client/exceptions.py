@@ -110,9 +110,11 @@ class ApiConnectionError(OpenApiException):
     """The request did not get a whole answer: connection refused or reset, DNS, TLS or proxy
     failure, or a body cut short.
 
-    ``method`` and ``url`` say which request failed; ``__cause__`` is the urllib3 error.
+    ``method`` and ``url`` say which request failed; ``__cause__`` is the transport's error.
     When the failure came after the status line, ``status`` and ``headers`` are those of
     the answer and ``body`` is the part of the body that arrived (text); otherwise None.
+    ``retry_note`` says why the call stopped retrying, when it had retried or had time left
+    (``gave up: the next retry was due after the 2 s deadline``); it ends ``str()``.
     """
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
@@ -122,6 +124,11 @@ class ApiConnectionError(OpenApiException):
         self.status: Optional[int] = None
         self.headers: Optional[Mapping[str, str]] = None
         self.body: Optional[str] = None
+        self.retry_note: Optional[str] = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} ({self.retry_note})" if self.retry_note else text
 
     def add_answer(self, status: int, headers: Mapping[str, str], received: bytes) -> None:
         """Record the answer that was being read when the connection failed."""
@@ -142,7 +149,9 @@ class ApiException(OpenApiException):
     ``data`` (the decoded body: an ``Error`` model, or the text of a ``text/plain`` answer,
     or None), ``error`` (``data`` when it is an ``Error``, with ``code`` and ``message``),
     ``headers`` (the response headers), ``method`` and ``url`` of the request, and
-    ``request_id`` (the ``X-Request-Id`` header, when the server sent one).
+    ``request_id`` (the ``X-Request-Id`` header, when the server sent one), and
+    ``retry_note``: why the call stopped retrying, when it had retried
+    (``gave up after 2 retries``) or could not for its deadline.
     ``str()`` is one short line; the full body stays in ``body``.
     """
 
@@ -162,6 +171,7 @@ class ApiException(OpenApiException):
         self.headers: Optional[Mapping[str, str]] = None
         self.method: Optional[str] = None
         self.url: Optional[str] = None
+        self.retry_note: Optional[str] = None
         if http_resp is not None:
             if self.status is None:
                 self.status = http_resp.status
@@ -172,6 +182,7 @@ class ApiException(OpenApiException):
             self.headers = http_resp.getheaders()
             self.method = http_resp.method or None
             self.url = http_resp.url or None
+            self.retry_note = http_resp.retry_note
         super().__init__(self.__str__())
 
     @property
@@ -203,6 +214,8 @@ class ApiException(OpenApiException):
         if detail:
             detail = " ".join(str(detail).split())
             text += ": " + (detail if len(detail) <= 200 else detail[:200] + "...")
+        if self.retry_note:
+            text += f" ({self.retry_note})"
         if self.request_id:
             text += f" [request id {self.request_id}]"
         return text

@@ -1,18 +1,30 @@
-"""The HTTP transport: one urllib3 pool manager. It knows HTTP, not the API."""
+"""The HTTP transport: one urllib3 pool manager that sends one attempt of a request.
+
+It knows HTTP, not the API. Retries are the pipeline's (``api_client``); here an attempt
+is bounded by the deadline of its call: waiting for a pooled connection, connecting, TLS,
+sending, and every read of the headers and body (``_BoundedResponse``).
+"""
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
+import socket
 import ssl
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, cast
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import unquote, urlencode
 
 import urllib3
-from urllib3 import HTTPConnectionPool
+from urllib3 import HTTPConnectionPool as _Urllib3HTTPConnectionPool
+from urllib3 import HTTPSConnectionPool as _Urllib3HTTPSConnectionPool
+from urllib3.connection import HTTPConnection as _Urllib3HTTPConnection
+from urllib3.connection import HTTPSConnection as _Urllib3HTTPSConnection
 from urllib3.exceptions import (
     EmptyPoolError,
     HTTPError,
-    MaxRetryError,
     NewConnectionError,
     ProtocolError,
     ProxyError,
@@ -23,7 +35,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util import parse_url
 
-from ._retry import to_retry
+from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting, parse_timeout
 from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
 
 if TYPE_CHECKING:
@@ -31,24 +43,35 @@ if TYPE_CHECKING:
     from .configuration import Configuration
 
 # ``from numind.openapi_client.rest import ApiException`` is how the generated docs import it.
-__all__ = ["RESTClientObject", "RESTResponse", "ApiException", "to_urllib3_timeout"]
+__all__ = ["DEFAULT_TIMEOUT", "RESTClientObject", "RESTResponse", "ApiException"]
 
-#: Used when neither the call nor the configuration sets a timeout: a dead host is detected
-#: within 10 s, and an answer may take up to 60 s (no endpoint of this API is slow).
-DEFAULT_TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
 _CHUNK = 64 * 1024
+#: The shortest wait an attempt is given: a zero timeout would make a socket non-blocking.
+_LEAST_WAIT = 0.001
+#: What urllib3 is told to do about retries: nothing (an error is raised as it is, every
+#: answer is returned); made once, as urllib3 would make one per request from ``False``.
+_ONE_ATTEMPT = urllib3.Retry(total=False, redirect=False, raise_on_redirect=False)
 
 
 class RESTResponse:
     """A response whose body has been, or can be, read with ``read()``."""
 
-    def __init__(self, resp: urllib3.BaseHTTPResponse, method: str = "", url: str = "") -> None:
+    def __init__(
+        self,
+        resp: urllib3.BaseHTTPResponse,
+        method: str = "",
+        url: str = "",
+        deadline: Optional[Deadline] = None,
+    ) -> None:
         self.response = resp
+        self.deadline = deadline
         self.status = resp.status
         self.reason = resp.reason
         self.method = method
         self.url = url
         self.data: Optional[bytes] = None
+        #: Why the call stopped retrying with this answer (see ``ApiException.retry_note``).
+        self.retry_note: Optional[str] = None
 
     def read(self) -> bytes:
         """Read the whole body (once) and release the connection to the pool.
@@ -74,7 +97,7 @@ class RESTResponse:
             except HTTPError as exc:
                 partial = b"".join(received)
                 response.release_conn()
-                error = _transport_error(exc, self.method, self.url)
+                error = _transport_error(exc, self.method, self.url, self.deadline)
                 error.add_answer(self.status, response.headers, partial)
                 raise error from exc
             self.data = b"".join(received)
@@ -93,6 +116,10 @@ class RESTResponse:
         """One response header, or ``default``."""
         return self.response.headers.get(name, default)
 
+    def get_redirect_location(self) -> Union[str, bool, None]:
+        """The ``Location`` of a redirect, else False (what a ``urllib3.Retry`` asks)."""
+        return self.response.get_redirect_location()
+
 
 class RESTClientObject:
     """Sends requests through one urllib3 ``PoolManager`` (or ``ProxyManager``)."""
@@ -108,8 +135,9 @@ class RESTClientObject:
             # Wait for a free connection rather than open more than ``maxsize`` per host
             # (extra connections would be closed after one use); the wait is bounded.
             "block": True,
-            "timeout": configuration.timeout or DEFAULT_TIMEOUT,
-            "retries": to_retry(configuration.retries),
+            "timeout": DEFAULT_TIMEOUT,
+            # One attempt per urlopen: the pipeline retries, within the call's deadline.
+            "retries": _ONE_ATTEMPT,
         }
         if configuration.assert_hostname is not None:
             pool_args["assert_hostname"] = configuration.assert_hostname
@@ -128,11 +156,11 @@ class RESTClientObject:
             )
         else:
             self.pool_manager = _PoolManager(**pool_args)
-        self.timeout: urllib3.Timeout = pool_args["timeout"]
-        self._default_pool_timeout = _longest_wait(self.timeout)
+        # Connections whose responses read within the deadline of their call.
+        self.pool_manager.pool_classes_by_scheme = _BOUNDED_POOLS
 
     def __repr__(self) -> str:
-        return f"<RESTClientObject timeout={self.timeout!r}>"
+        return f"<RESTClientObject pools={type(self.pool_manager).__name__}>"
 
     def request(
         self,
@@ -141,13 +169,18 @@ class RESTClientObject:
         headers: Optional[Mapping[str, str]] = None,
         body: Any = None,
         post_params: Optional[List[Tuple[str, Any]]] = None,
-        _request_timeout: RequestTimeout = None,
+        _request_timeout: Union[RequestTimeout, TimeoutSetting] = None,
+        *,
+        deadline: Optional[Deadline] = None,
     ) -> RESTResponse:
-        """Send one request; the body is left unread in the returned ``RESTResponse``.
+        """Send one attempt; the body is left unread in the returned ``RESTResponse``.
 
         ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
-        JSON encoded otherwise. Transport failures raise ``ApiConnectionError`` or
-        ``ApiTimeoutError``.
+        JSON encoded otherwise. ``_request_timeout`` bounds the attempt (a number: in all;
+        a pair or a ``urllib3.Timeout``: connect and each read) and ``deadline`` the call it
+        belongs to; the waits for a pooled connection, to connect and for every read of the
+        answer end by the earlier of the two. Transport failures raise
+        ``ApiConnectionError`` or ``ApiTimeoutError``.
         """
         method = method.upper()
         # Sent as given, not copied: only the multipart branch changes them, on a copy.
@@ -166,8 +199,15 @@ class RESTClientObject:
                 encoded = urlencode(post_params).encode("ascii")
         else:
             encoded = _encode_body(body, content_type)
-        response = self._send(method, url, headers, encoded, _request_timeout)
-        return RESTResponse(response, method, url)
+        # The pipeline passes its checked setting; anyone else, a timeout value.
+        if isinstance(_request_timeout, TimeoutSetting):
+            setting = _request_timeout
+        else:
+            setting = parse_timeout(_request_timeout)
+        if deadline is None:
+            deadline = setting.deadline(None)
+        response = self._send(method, url, headers, encoded, setting, deadline)
+        return RESTResponse(response, method, url, deadline)
 
     def _send(
         self,
@@ -175,13 +215,13 @@ class RESTClientObject:
         url: str,
         headers: Mapping[str, str],
         body: Optional[bytes],
-        timeout: RequestTimeout,
+        setting: TimeoutSetting,
+        deadline: Deadline,
     ) -> urllib3.BaseHTTPResponse:
-        if timeout is None:
-            urllib3_timeout, pool_timeout = self.timeout, self._default_pool_timeout
-        else:
-            urllib3_timeout = to_urllib3_timeout(timeout) or self.timeout
-            pool_timeout = _longest_wait(urllib3_timeout)
+        pool_timeout = max(min(setting.longest_attempt, deadline.remaining()), _LEAST_WAIT)
+        # For the reads of this thread's answer: the deadline, and the attempt's own wait
+        # for data (urllib3 sets the socket's, cut to the deadline).
+        _ATTEMPT.deadline, _ATTEMPT.read_timeout = deadline, setting.longest_read
         try:
             # Redirects are not followed: an API call that redirects is an error, and
             # following it could send the Authorization header to another host.
@@ -192,17 +232,21 @@ class RESTClientObject:
                 headers=headers,
                 preload_content=False,
                 redirect=False,
-                timeout=urllib3_timeout,
+                retries=_ONE_ATTEMPT,
+                timeout=_DeadlineTimeout(setting.attempt, deadline.at),
                 pool_timeout=pool_timeout,
             )
-        except MaxRetryError as exc:
-            raise _transport_error(exc.reason or exc, method, url) from exc
         except HTTPError as exc:
-            raise _transport_error(exc, method, url) from exc
+            raise _transport_error(exc, method, url, deadline) from exc
+        finally:
+            _ATTEMPT.deadline = None
 
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool_manager.clear()
+
+
+_PoolKey = Tuple[Optional[str], Optional[str], Optional[int]]  # scheme, host, port
 
 
 class _PoolManager(urllib3.PoolManager):
@@ -220,9 +264,8 @@ class _PoolManager(urllib3.PoolManager):
     def __init__(self, num_pools: int = 10, **kwargs: Any) -> None:
         super().__init__(num_pools, **kwargs)
         self._num_pools = num_pools
-        self._known: Dict[Tuple[Optional[str], Optional[str], Optional[int]], HTTPConnectionPool]
-        self._known = {}
-        self._routes: Dict[str, Tuple[HTTPConnectionPool, str]] = {}
+        self._known: Dict[_PoolKey, _Urllib3HTTPConnectionPool] = {}
+        self._routes: Dict[str, Tuple[_Urllib3HTTPConnectionPool, str]] = {}
 
     def urlopen(  # type: ignore[override]
         self, method: str, url: str, redirect: bool = True, **kw: Any
@@ -243,7 +286,7 @@ class _PoolManager(urllib3.PoolManager):
             kw["headers"] = self.headers
         return pool.urlopen(method, target, assert_same_host=False, redirect=False, **kw)
 
-    def _route(self, url: str) -> Optional[Tuple[HTTPConnectionPool, str]]:
+    def _route(self, url: str) -> Optional[Tuple[_Urllib3HTTPConnectionPool, str]]:
         parsed = parse_url(url)
         if not parsed.scheme or not parsed.host:
             return None  # urllib3 warns about (or rejects) this URL: let it, every time
@@ -259,7 +302,7 @@ class _PoolManager(urllib3.PoolManager):
         port: Optional[int] = None,
         scheme: Optional[str] = "http",
         pool_kwargs: Optional[Dict[str, Any]] = None,
-    ) -> HTTPConnectionPool:
+    ) -> _Urllib3HTTPConnectionPool:
         if pool_kwargs:
             return super().connection_from_host(host, port, scheme, pool_kwargs)
         key = (scheme, host, port)
@@ -315,7 +358,9 @@ def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
 
 
-def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnectionError:
+def _transport_error(
+    exc: BaseException, method: str, url: str, deadline: Optional[Deadline] = None
+) -> ApiConnectionError:
     where = f"{method} {url}"
     if isinstance(exc, EmptyPoolError):
         return ApiTimeoutError(
@@ -327,7 +372,11 @@ def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnection
     # NewConnectionError subclasses ConnectTimeoutError for backward compatibility: a refused
     # connection or a failed DNS lookup is not a timeout.
     if isinstance(exc, Urllib3TimeoutError) and not isinstance(exc, NewConnectionError):
-        return ApiTimeoutError(f"{where} timed out: {exc}", method=method, url=url)
+        if deadline is not None and deadline.remaining() < _LEAST_WAIT:
+            reason = f"{deadline.describe()} of the call passed"
+        else:
+            reason = str(exc)
+        return ApiTimeoutError(f"{where} timed out: {reason}", method=method, url=url)
     if isinstance(exc, SSLError):
         return ApiConnectionError(f"{where}: TLS failed: {exc}", method=method, url=url)
     if isinstance(exc, ProxyError):
@@ -337,52 +386,107 @@ def _transport_error(exc: BaseException, method: str, url: str) -> ApiConnection
     return ApiConnectionError(f"{where}: could not connect: {exc}", method=method, url=url)
 
 
-def _longest_wait(timeout: urllib3.Timeout) -> float:
-    """How long a call may wait for a pooled connection: as long as one call may hold one."""
-    if isinstance(timeout.total, (int, float)):
-        return float(timeout.total)
-    # to_urllib3_timeout gives every part a number.
-    return float(cast(float, timeout.connect_timeout) + cast(float, timeout.read_timeout))
+class _DeadlineTimeout(urllib3.Timeout):
+    """An attempt's ``urllib3.Timeout`` whose connect part (connect, TLS handshake, proxy
+    tunnel, sending), read when urllib3 applies it, never reaches past the call's deadline.
+    Reads are bounded by ``_DeadlineReader``."""
+
+    def __init__(self, attempt: urllib3.Timeout, deadline_at: float) -> None:
+        super().__init__(connect=attempt._connect, read=attempt._read, total=attempt.total)
+        self.deadline_at = deadline_at
+        part = super().connect_timeout
+        self._connect_part = part if isinstance(part, (int, float)) else float("inf")
+
+    def clone(self) -> _DeadlineTimeout:
+        # urllib3 clones a timeout for each request to time it; this one is made for one
+        # attempt, and is that copy.
+        return self
+
+    @property
+    def connect_timeout(self) -> float:
+        left = self.deadline_at - time.monotonic()
+        if self._connect_part < left:
+            return self._connect_part
+        return left if left > _LEAST_WAIT else _LEAST_WAIT
 
 
-def to_urllib3_timeout(
-    value: RequestTimeout, name: str = "_request_timeout"
-) -> Optional[urllib3.Timeout]:
-    """Turn a ``_request_timeout`` into a urllib3 ``Timeout``; None keeps the pool's default.
+#: The deadline of the attempt this thread is sending (set around urlopen), picked up by the
+#: reader of its answer. Once the call hands an unread answer to its caller, the pipeline
+#: lifts the deadline (``Deadline.lift``): the caller's own reads are bounded by the read
+#: timeout alone.
+_ATTEMPT = threading.local()
 
-    A ``urllib3.Timeout`` without ``total`` gets the part it leaves unset (or None) from
-    ``DEFAULT_TIMEOUT``, so that no wait is unbounded. Raises ``ApiValueError`` for
-    anything but positive seconds, ``(connect, read)`` or a ``urllib3.Timeout``.
+
+class _DeadlineReader(socket.SocketIO):
+    """A socket's reader whose every read ends by the call's deadline.
+
+    The socket timeout bounds one wait for data; a server that trickles bytes can stretch
+    a whole answer (its headers too) far past it. Cutting each wait to what is left of the
+    call's deadline bounds the answer as a whole.
     """
-    if value is None:
-        return None
-    if isinstance(value, urllib3.Timeout):
-        return _bounded(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return urllib3.Timeout(total=value)
-    if (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)
-    ):
-        return urllib3.Timeout(connect=value[0], read=value[1])
-    raise ApiValueError(
-        f"Invalid {name} {value!r}: give seconds > 0 (e.g. 5), "
-        "a (connect, read) pair such as (3.05, 27), or a urllib3.Timeout"
-    )
+
+    _deadline: Deadline
+    _per_read: float
+    _set: Optional[float]
+
+    @classmethod
+    def of(cls, sock: socket.socket, deadline: Deadline, per_read: float) -> _DeadlineReader:
+        # The socket makes its own reader (it counts the readers it must outlive); this one
+        # is that reader, with the deadline.
+        reader = sock.makefile("rb", buffering=0)
+        reader.__class__ = cls
+        assert isinstance(reader, cls)
+        reader._deadline, reader._per_read, reader._set = deadline, per_read, sock.gettimeout()
+        return reader
+
+    def readinto(self, b: Any) -> Optional[int]:
+        left = self._deadline.at - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("the deadline of the call passed")
+        wait = left if left < self._per_read else self._per_read
+        if wait != self._set:  # only while the deadline is nearer than a whole wait
+            self._sock.settimeout(wait)  # type: ignore[attr-defined]
+            self._set = wait
+        return super().readinto(b)
 
 
-def _bounded(timeout: urllib3.Timeout) -> urllib3.Timeout:
-    if _is_seconds(timeout.total):
-        return timeout  # bounds connect and read
-    connect, read = timeout.connect_timeout, timeout.read_timeout
-    if _is_seconds(connect) and _is_seconds(read):
-        return timeout
-    return urllib3.Timeout(
-        connect=connect if _is_seconds(connect) else DEFAULT_TIMEOUT.connect_timeout,
-        read=read if _is_seconds(read) else DEFAULT_TIMEOUT.read_timeout,
-    )
+class _ReaderSource:
+    """What ``http.client.HTTPResponse`` asks of its socket: ``makefile("rb")``, here a
+    reader bounded by the deadline."""
+
+    __slots__ = ("deadline", "sock")
+
+    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
+        self.sock = sock
+        self.deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        reader = _DeadlineReader.of(self.sock, self.deadline, _ATTEMPT.read_timeout)
+        return io.BufferedReader(reader)
 
 
-def _is_seconds(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _bounded_response(sock: socket.socket, *args: Any, **kwargs: Any) -> http.client.HTTPResponse:
+    """http.client's response, read through a ``_DeadlineReader`` during a call."""
+    deadline = getattr(_ATTEMPT, "deadline", None)
+    source: Any = sock if deadline is None else _ReaderSource(sock, deadline)
+    return http.client.HTTPResponse(source, *args, **kwargs)
+
+
+# Named as urllib3's own: urllib3 puts the class name in its error messages.
+class HTTPConnection(_Urllib3HTTPConnection):
+    response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
+
+
+class HTTPSConnection(_Urllib3HTTPSConnection):
+    response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
+
+
+class HTTPConnectionPool(_Urllib3HTTPConnectionPool):
+    ConnectionCls = HTTPConnection
+
+
+class HTTPSConnectionPool(_Urllib3HTTPSConnectionPool):
+    ConnectionCls = HTTPSConnection
+
+
+_BOUNDED_POOLS: Dict[str, Any] = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}

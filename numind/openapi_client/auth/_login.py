@@ -13,15 +13,19 @@ import time
 import warnings
 import webbrowser
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient, _bearer_auth
 from ..configuration import Configuration
 from ..exceptions import ApiException, OpenApiException
 from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
 from ._store import CredentialStore
+
+if TYPE_CHECKING:
+    from ..models.token_response import TokenResponse
 
 logger = logging.getLogger("numind.openapi_client")
 
@@ -159,8 +163,17 @@ def _revoke(configuration: Configuration, login: StoredLogin) -> None:
     signed_in.stored_login = login
     with ApiClient(signed_in) as client:
         api = AuthenticationApi(client)
+        deadline = Deadline(
+            DEFAULT_CALL_TIMEOUT
+            if configuration.call_timeout is None
+            else configuration.call_timeout
+        )
+
+        def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
+            return client._refresh_tokens(login.base_url, refresh_token, deadline)
+
         for attempt in range(2):
-            token = login.bearer(client)
+            token = login.bearer(exchange, deadline)
             refresh_token = login.credentials.refresh_token
             if refresh_token is None:
                 raise LoginRequiredError("the stored login has no refresh token")
@@ -175,7 +188,7 @@ def _revoke(configuration: Configuration, login: StoredLogin) -> None:
                 if exc.status != 401 or attempt:
                     raise
                 # The access token was rejected: refresh (rotating the refresh token too).
-                login.refresh_rejected(token, client)
+                login.refused(token, exchange, deadline)
 
 
 def _configuration(host: Optional[str], configuration: Optional[Configuration]) -> Configuration:

@@ -1,25 +1,29 @@
-"""A stored login that keeps its access token fresh, for ``ApiClient``.
+"""A stored login that keeps its access token fresh: the pipeline's ``Credentials``.
 
 ``ApiClient`` asks :meth:`StoredLogin.bearer` for the token of each secured request, and
-calls :meth:`StoredLogin.refresh_rejected` once when the server answers 401. Both refresh
-single-flight: one thread refreshes while the others wait for its result. A refresh re-reads
-the credential file under its lock first, so a token that another process rotated is
-picked up instead of being refreshed twice.
+calls :meth:`StoredLogin.refused` once when the server answers 401; either may refresh,
+through the ``TokenExchange`` that the client hands over (a refresh sent to this login's
+base URL), within the deadline of the call that needs it. Refreshes are single-flight:
+one thread refreshes while the others wait for its result. A refresh re-reads the
+credential file under its lock first, so a token that another process rotated is picked
+up instead of being refreshed twice. Every wait (for another thread's refresh, for the
+file's lock, for the server) ends by the call's deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import threading
 import time
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
-from ..exceptions import ApiException, OpenApiException
+from ..exceptions import ApiException, ApiTimeoutError, OpenApiException
 from ._store import CredentialStore, StoredCredentials
 
 if TYPE_CHECKING:
-    from .._types import RequestTimeout
-    from ..api_client import ApiClient
+    from .._credentials import TokenExchange
+    from .._deadline import Deadline
     from ..models.token_response import TokenResponse
 
 #: Seconds before its expiry that an access token is refreshed.
@@ -78,33 +82,39 @@ class StoredLogin:
         """The current tokens (``repr`` masks them)."""
         return self._credentials
 
-    def bearer(self, api_client: ApiClient, timeout: RequestTimeout = None) -> str:
-        """The access token to send, refreshed first if it expires within ``REFRESH_MARGIN``.
-
-        ``timeout`` bounds the refresh (the ``_request_timeout`` of the call that needs it).
-        """
+    def bearer(self, exchange: TokenExchange, deadline: Deadline) -> str:
+        """The access token to send, refreshed first if it expires within ``REFRESH_MARGIN``."""
         if self._expires - time.time() > REFRESH_MARGIN:
             return self._credentials.access_token  # the hot path takes no lock
-        with self._lock:
+        with self._refreshing(deadline):
             if self._expires - time.time() <= REFRESH_MARGIN:
-                self._refresh(api_client, None, timeout)
+                self._refresh(exchange, None, deadline)
             return self._credentials.access_token
 
-    def refresh_rejected(
-        self, rejected: str, api_client: ApiClient, timeout: RequestTimeout = None
-    ) -> None:
-        """The server answered 401 to ``rejected``: refresh, unless another thread has."""
-        with self._lock:
-            if self._credentials.access_token == rejected:
-                self._refresh(api_client, rejected, timeout)
+    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> None:
+        """The server answered 401 to ``token``: refresh, unless another thread has."""
+        with self._refreshing(deadline):
+            if self._credentials.access_token == token:
+                self._refresh(exchange, token, deadline)
+
+    @contextlib.contextmanager
+    def _refreshing(self, deadline: Deadline) -> Iterator[None]:
+        """Hold the refresh lock, waiting for another thread's refresh at most until the
+        deadline."""
+        if not self._lock.acquire(timeout=max(deadline.remaining(), 0.0)):
+            raise ApiTimeoutError(
+                f"Gave up waiting for another thread's refresh of the sign-in to "
+                f"{self.base_url}: {deadline.describe()} of the call passed"
+            )
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _refresh(
-        self, api_client: ApiClient, rejected: Optional[str], timeout: RequestTimeout
+        self, exchange: TokenExchange, rejected: Optional[str], deadline: Deadline
     ) -> None:
-        from ..api.authentication_api import AuthenticationApi
-        from ..models.token_refresh_request import TokenRefreshRequest
-
-        with self.store.locked():
+        with self.store.locked(timeout=max(deadline.remaining(), 0.0)):
             stored = self.store.load(self.base_url)
             if stored is None:
                 raise LoginRequiredError(
@@ -119,11 +129,8 @@ class StoredLogin:
                     f"Your sign-in to {self.base_url} has expired and cannot be refreshed: "
                     "sign in again with `numind auth login`"
                 )
-            request = TokenRefreshRequest(token=stored.refresh_token)
             try:
-                tokens = AuthenticationApi(api_client).post_api_auth_token(
-                    request, _request_timeout=timeout
-                )
+                tokens = exchange(stored.refresh_token, deadline)
             except ApiException as exc:
                 # Only these mean the session is over; a 429 or a 5xx is the server's
                 # trouble, and signing in again would not help: raise it as it is.

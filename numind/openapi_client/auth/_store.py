@@ -22,13 +22,17 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
-from ..exceptions import OpenApiException
+from ..exceptions import ApiTimeoutError, OpenApiException
 
 ENV_CONFIG_DIR = "NUMIND_CONFIG_DIR"
+#: Seconds that a read-modify-write waits for another process's lock, when no call's
+#: deadline says less.
+LOCK_TIMEOUT = 60.0
 FILE_NAME = "credentials.json"
 _FORMAT_VERSION = 1
 
@@ -144,17 +148,21 @@ class CredentialStore:
             return True
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the store's exclusive lock (across processes) for a read-modify-write."""
+    def locked(self, timeout: Optional[float] = None) -> Iterator[None]:
+        """Hold the store's exclusive lock (across processes) for a read-modify-write.
+
+        Waits for the lock at most ``timeout`` seconds (None: ``LOCK_TIMEOUT``), then
+        raises ``ApiTimeoutError`` naming the lock file.
+        """
         self._make_dir()
         if sys.platform == "win32":
             yield
             return
-        import fcntl
 
-        fd = os.open(str(self.path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        lock_path = str(self.path) + ".lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _wait_for_lock(fd, lock_path, LOCK_TIMEOUT if timeout is None else timeout)
             yield
         finally:
             os.close(fd)  # closing releases the lock
@@ -225,3 +233,25 @@ class CredentialStore:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def _wait_for_lock(fd: int, lock_path: str, timeout: float) -> None:
+    """Take the exclusive ``flock`` of ``fd`` within ``timeout`` seconds."""
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    pause = 0.002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ApiTimeoutError(
+                    f"Gave up waiting {timeout:.3g} s for the lock of the credential file "
+                    f"{lock_path}: another process holds it (a sign-in or refresh still "
+                    "running, or a stuck process: end it, then try again)"
+                ) from None
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)

@@ -1,0 +1,114 @@
+"""One deadline per call: the default bound, pairs cut to the call's budget, an unread
+answer handed over, and a 429 that slows every call of the client.
+
+The fault-by-fault cases (a silent server, slow or trickled headers and bodies, a 503
+storm, a long Retry-After, refused connections, an empty pool, a silent token endpoint, a
+held credential lock) are the deadline scenarios of fault_scenarios.py, run by
+test_faults.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fault_scenarios import SLACK, USER
+from faulty_server import Fault, FaultyServer
+
+import numind.openapi_client as sdk
+from numind.openapi_client import _deadline
+
+
+def test_with_nothing_set_a_call_ends_within_the_default_call_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The default is 60 s; the same path with a default of 1 s shows that it applies.
+    monkeypatch.setattr(_deadline, "DEFAULT_CALL_TIMEOUT", 1.0)
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t")
+        with sdk.ApiClient(configuration) as client:
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError, match="the 1 s deadline of the call passed"):
+                sdk.AuthenticationApi(client).get_api_auth_me()
+            assert 1.0 <= time.monotonic() - started <= 1.0 + SLACK
+    assert len(server.requests) == 1  # a read timeout of 20 s was cut to the 1 s left
+
+
+def test_a_pair_is_cut_to_what_is_left_of_the_call() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=(5, 5), call_timeout=1
+        )
+        with sdk.ApiClient(configuration) as client:
+            started = time.monotonic()
+            with pytest.raises(sdk.ApiTimeoutError, match="the 1 s deadline"):
+                sdk.AuthenticationApi(client).get_api_auth_me()
+            assert time.monotonic() - started <= 1.0 + SLACK
+    assert len(server.requests) == 1
+
+
+def test_an_unread_answer_is_the_callers_to_read_after_the_deadline() -> None:
+    with FaultyServer([Fault.stall_body(USER, 5, 0.8)]) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t")
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            response = api.get_api_auth_me_without_preload_content(_request_timeout=0.5)
+            # The call ended with the headers; the body arrives 0.8 s later, after the
+            # call's deadline, and is still read whole.
+            assert response.read() == USER
+            response.release_conn()
+
+
+def test_a_429_slows_every_thread_of_the_client() -> None:
+    threads, calls = 16, 10
+    server = FaultyServer([Fault.status(429, {"Retry-After": "1"})], default=Fault.ok(USER))
+    errors: list[BaseException] = []
+    with server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", connection_pool_maxsize=threads
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            barrier = threading.Barrier(threads)
+
+            def work() -> None:
+                barrier.wait()
+                try:
+                    for _ in range(calls):
+                        assert api.get_api_auth_me().email == "a@example.com"
+                except BaseException as exc:
+                    errors.append(exc)
+
+            workers = [threading.Thread(target=work) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(30)
+    assert errors == []
+    assert len(server.requests) == threads * calls + 1  # every call, and the one 429
+    first = server.arrivals[0]
+    # Requests already on their way when the 429 arrived may land just after it; then
+    # nothing, until the second that the server asked for has passed.
+    during = [t - first for t in server.arrivals if first + 0.1 < t < first + 1.0]
+    assert during == [], f"{len(during)} requests sent into the rate limit"
+
+
+def test_a_call_whose_deadline_ends_before_the_cool_down_is_not_sent() -> None:
+    with FaultyServer([Fault.status(429, {"Retry-After": "3"})], default=Fault.ok(USER)) as server:
+        configuration = sdk.Configuration(host=server.url, access_token="t", retries=0)
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            with pytest.raises(sdk.TooManyRequestsException):
+                api.get_api_auth_me()  # the 429 itself: no retry allowed
+            started = time.monotonic()
+            with pytest.raises(sdk.TooManyRequestsException) as caught:
+                api.get_api_auth_me(_request_timeout=1)
+            assert time.monotonic() - started < 0.1  # no wait that cannot help
+    assert len(server.requests) == 1
+    error = caught.value
+    assert error.status == 429
+    assert error.headers is not None and error.headers["Retry-After"] == "3"
+    assert error.url is not None and error.url.endswith("/api/auth/me")
+    assert "not sent: the server asked this client to wait" in str(error)
+    assert "past the 1 s deadline" in str(error)
