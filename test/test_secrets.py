@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REDIRECT_URI, authorization_code, bearer, new_email
-from recording_server import RecordingServer
+from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -161,3 +161,43 @@ def test_a_host_with_a_password_is_refused_without_showing_it(
     assert "'https://<redacted>@api.example.com/v1'" in message
     assert "user" not in message.split("'")[1] and "SECRET" not in message
     assert "access_token" in message
+
+
+def test_credentials_in_a_logged_url_or_location_are_redacted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A redirect of a hostile or misconfigured server may carry a code or a token.
+    caplog.set_level(logging.DEBUG)
+    location = "https://elsewhere.example/cb?state=s1&code=SECRET-CODE-1&access_token=SECRET-AT-2"
+    with RecordingServer() as server:
+        server.default = Canned(302, b"", {"Location": location})
+        configuration = sdk.Configuration(host=server.url, access_token="SECRET-KEY-3", debug=True)
+        try:
+            with sdk.ApiClient(configuration) as client:
+                with pytest.raises(sdk.ApiException) as caught:
+                    sdk.AuthenticationApi(client).get_api_auth_me()
+                answer = client.call_api("GET", server.url + "/x?api_key=SECRET-KEY-4&page=2")
+                answer.read()
+        finally:
+            configuration.debug = False
+    assert caught.value.headers is not None
+    assert caught.value.headers["Location"] == location  # the real value, for the caller
+    assert "state=s1&code=<redacted>&access_token=<redacted>" in caplog.text
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name == "numind.openapi_client")
+    assert "/x?api_key=<redacted>&page=2" in ours
+    # urllib3 logs its own request line: the SDK never puts a credential in a URL, and
+    # refuses _request_auth that would (test_query_auth_is_refused_before_anything_is_sent).
+    others = [r for r in caplog.records if r.name != "numind.openapi_client"]
+    assert "SECRET" not in ours
+    assert not any("SECRET" in r.getMessage() for r in others if "api_key" not in r.getMessage())
+
+
+def test_a_proxy_header_that_http_cannot_carry_is_refused_without_showing_it() -> None:
+    configuration = sdk.Configuration(
+        host="http://127.0.0.1:9/v1",
+        proxy="http://127.0.0.1:9",
+        proxy_headers={"Proxy-Authorization": "Basic SECRET-PROXY\r\nX-Injected: 1"},
+    )
+    with pytest.raises(sdk.ApiValueError, match="Proxy header 'Proxy-Authorization'") as caught:
+        sdk.ApiClient(configuration)
+    assert "SECRET" not in str(caught.value)

@@ -22,7 +22,7 @@ from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 
 import numind.openapi_client as sdk
-from numind.openapi_client import _deadline
+from numind.openapi_client import _deadline, rest
 from numind.openapi_client._deadline import DEFAULT_CALL_TIMEOUT
 from numind.openapi_client._retry import to_retry
 from numind.openapi_client.rest import DEFAULT_TIMEOUT
@@ -540,3 +540,47 @@ def test_an_https_call_goes_through_a_connect_tunnel(
     assert headers["proxy-authorization"] == "Basic bWU6cHc="
     # Inside the tunnel: the proxy never sees the bearer token.
     assert "authorization" not in headers
+
+
+# -- the size of an answer --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("encoding", "connections"), [("identity", 2), ("gzip", 1)])
+def test_an_answer_larger_than_max_response_size_is_refused_unread(
+    encoding: str, connections: int
+) -> None:
+    import gzip
+
+    huge = b'{"email": "' + b"a" * (3 * 1024 * 1024) + b'"}'
+    body, headers = huge, {"Content-Type": "application/json"}
+    if encoding == "gzip":  # 3 MB that arrive as 3 kB: the limit is on what it decodes to
+        body, headers = gzip.compress(huge), {**headers, "Content-Encoding": "gzip"}
+    with FaultyServer([Fault.ok(body, headers)], default=Fault.ok(b'{"email": "a@x.io"}')) as srv:
+        configuration = sdk.Configuration(
+            host=srv.url, access_token="t", max_response_size=1024 * 1024
+        )
+        with sdk.ApiClient(configuration) as client:
+            api = sdk.AuthenticationApi(client)
+            with pytest.raises(sdk.ApiException) as caught:
+                api.get_api_auth_me()
+            assert api.get_api_auth_me().email == "a@x.io"
+    error = caught.value
+    assert error.status == 200
+    assert "larger than 1 MiB (Configuration.max_response_size)" in str(error)
+    assert "raise that limit" in str(error)
+    # A connection with body left unread is closed, not reused; the gzip body was all in.
+    assert srv.connections == connections
+
+
+def test_the_default_limit_is_32_mib_and_a_bad_limit_is_refused() -> None:
+    assert rest.DEFAULT_MAX_RESPONSE_SIZE == 32 * 1024 * 1024
+    huge = b'{"email": "' + b"a" * (33 * 1024 * 1024) + b'"}'
+    with (
+        FaultyServer([Fault.ok(huge)]) as srv,
+        sdk.ApiClient(sdk.Configuration(host=srv.url, access_token="t")) as client,
+        pytest.raises(sdk.ApiException, match="larger than 32 MiB"),
+    ):
+        sdk.AuthenticationApi(client).get_api_auth_me()
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(sdk.ApiValueError, match="Invalid max_response_size"):
+            sdk.Configuration(max_response_size=bad)  # type: ignore[arg-type]

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional, Union
+import re
+from typing import Any, FrozenSet, Mapping, Optional, Union
 
-__all__ = ["REDACTED", "redact_body", "redact_headers"]
+__all__ = [
+    "REDACTED",
+    "Secret",
+    "SecretBytes",
+    "mask_secrets",
+    "redact_body",
+    "redact_headers",
+    "redact_url",
+]
 
 REDACTED = "<redacted>"
 #: Headers that carry credentials (lower case).
@@ -17,10 +26,62 @@ SECRET_KEYS = frozenset({"token", "refreshToken", "accessToken", "apiKey"})
 SIGN_IN_CODE, SIGN_IN_CODE_MARK = "code", "redirectUri"
 
 
+#: Query (or fragment) parameters whose values are credentials, as OAuth and APIs name
+#: them: in a ``Location`` (an OAuth redirect carries ``code`` or ``access_token``) or in
+#: any URL that a log shows.
+_SECRET_PARAMETER = re.compile(
+    r"([?&#;](?:access_token|refresh_token|id_token|token|code|api_key|apikey|key|"
+    r"password|secret|client_secret|session_state)=)[^&#;\s]*",
+    re.IGNORECASE,
+)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of credential parameters replaced (``?code=<redacted>``)."""
+    return _SECRET_PARAMETER.sub(r"\1" + REDACTED, url) if "=" in url else url
+
+
+class Secret(str):
+    """A credential (a token, an ``Authorization`` value): the real value wherever a str is
+    used, but ``<redacted>`` in ``repr``, so that the locals a traceback captures (Sentry,
+    ``pytest -l``, rich's ``show_locals``, ``traceback`` with ``capture_locals``) never
+    show it. ``str()`` gives the real value back, as a plain str."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return REDACTED
+
+
+class SecretBytes(bytes):
+    """A body that may hold credentials (a token request, a token answer): ``repr`` shows
+    only its size."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} bytes>"
+
+
+def mask_secrets(body: Any) -> Any:
+    """A request body (JSON-ready) whose secret values are ``Secret``: the same JSON, masked
+    in the locals of a captured traceback. Request bodies of this API are flat."""
+    if isinstance(body, str):
+        return Secret(body)  # a body that is one JSON string: the logout's refresh token
+    if isinstance(body, dict):
+        secret = _secret_keys(body)
+        return {k: Secret(v) if k in secret and isinstance(v, str) else v for k, v in body.items()}
+    return body
+
+
+def _secret_keys(value: Mapping[str, Any]) -> FrozenSet[str]:
+    return SECRET_KEYS | {SIGN_IN_CODE} if SIGN_IN_CODE_MARK in value else SECRET_KEYS
+
+
 def redact_headers(headers: Optional[Mapping[str, str]]) -> str:
     """Headers as ``{name: value}`` text with credential headers replaced."""
     shown = {
-        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        name: REDACTED if name.lower() in SECRET_HEADERS else redact_url(value)
         for name, value in (headers or {}).items()
     }
     return repr(shown)
@@ -53,7 +114,7 @@ def _described(body: Union[bytes, str], content_type: Optional[str]) -> str:
 
 def _redacted(value: Any, top: bool = False) -> Any:
     if isinstance(value, dict):
-        secret = SECRET_KEYS | ({SIGN_IN_CODE} if SIGN_IN_CODE_MARK in value else set())
+        secret = _secret_keys(value)
         return {k: REDACTED if k in secret else _redacted(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_redacted(item) for item in value]

@@ -30,6 +30,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from ._redact import redact_url
 from .exceptions import (
     ApiConnectionError,
     ApiException,
@@ -163,7 +164,7 @@ def _reason(retry: Retry) -> str:
     if not retry.history:
         return "an unknown failure"
     last = retry.history[-1]
-    where = f"{last.method} {last.url}"
+    where = f"{last.method} {redact_url(last.url or '')}"
     if last.error is not None:
         return f"{type(last.error).__name__} on {where}"
     return f"status {last.status} on {where}"

@@ -27,7 +27,6 @@ import functools
 import importlib
 import json
 import logging
-import re
 import time
 from typing import (
     TYPE_CHECKING,
@@ -37,7 +36,6 @@ from typing import (
     Dict,
     List,
     Mapping,
-    MutableMapping,
     Optional,
     Sequence,
     Tuple,
@@ -53,12 +51,13 @@ from numind import __version__
 
 from ._deadline import Deadline, TimeoutSetting, parse_timeout
 from ._endpoint import Endpoint, Param, RequestOptions
-from ._redact import redact_body, redact_headers
+from ._headers import check_headers, find_header, set_header
+from ._redact import Secret, mask_secrets, redact_body, redact_headers, redact_url
 from ._retry import CallRetries, CoolDowns, to_retry
 from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiConnectionError, ApiException, ApiTypeError, ApiValueError
-from .rest import RESTClientObject, RESTResponse, _find_header
+from .rest import RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -206,7 +205,7 @@ class ApiClient:
         # refresh once and replay once.
         response.read()
         login.refused(token, exchange, deadline)
-        _set_header(headers, "Authorization", "Bearer " + login.bearer(exchange, deadline))
+        set_header(headers, "Authorization", Secret("Bearer " + login.bearer(exchange, deadline)))
         return self._call(method, url, headers, body, None, setting, deadline)
 
     def _refresh_tokens(
@@ -234,7 +233,7 @@ class ApiClient:
             configuration.access_token is not None
             or not endpoint.auth
             or options.request_auth is not None
-            or (options.headers and _find_header(options.headers, "Authorization") is not None)
+            or (options.headers and find_header(options.headers, "Authorization") is not None)
         ):
             return None
         login = configuration.stored_login  # may read the credential store, once
@@ -285,7 +284,7 @@ class ApiClient:
             _host=host,
             _request_auth=options.request_auth if bearer is None else _bearer_auth(bearer),
         )
-        if endpoint.auth and _find_header(serialized[2], "Authorization") is None:
+        if endpoint.auth and find_header(serialized[2], "Authorization") is None:
             raise ApiValueError(
                 f"{endpoint.operation_id}() needs an access token, and none is set: set "
                 "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
@@ -320,19 +319,19 @@ class ApiClient:
         if files:
             raise ApiValueError("files are not supported: no operation of this API uploads files")
         # A plain dict: urllib3 iterates it several times per request, and an HTTPHeaderDict
-        # costs a lower() and a list per access. _set_header keeps names case-insensitive.
+        # costs a lower() and a list per access. set_header keeps names case-insensitive.
         headers: Dict[str, str] = {}
         for name, value in self.default_headers.items():
-            _set_header(headers, name, value)
+            set_header(headers, name, value)
         if self.cookie:
-            _set_header(headers, "Cookie", self.cookie)
+            set_header(headers, "Cookie", self.cookie)
         query: List[Tuple[str, Any]] = list(query_params or [])
         self.update_params_for_auth(
             headers, query, auth_settings, resource_path, method, body, _request_auth
         )
         for name, value in (header_params or {}).items():
-            _set_header(headers, name, str(value))
-        _check_headers(headers)
+            set_header(headers, name, str(value))
+        check_headers(headers)
 
         for name, value in (path_params or {}).items():
             segment = _quote_path_segment(str(value), self.configuration.safe_chars_for_path_param)
@@ -342,7 +341,7 @@ class ApiClient:
         if query:
             url += "?" + self.parameters_to_url_query(query, collection_formats)
         if body is not None:
-            body = self.sanitize_for_serialization(body)
+            body = mask_secrets(self.sanitize_for_serialization(body))
         return method, url, headers, body, list(post_params or [])
 
     def call_api(
@@ -382,7 +381,7 @@ class ApiClient:
             logger.debug(
                 "request %s %s headers=%s body=%s",
                 method,
-                url,
+                redact_url(url),
                 redact_headers(header_params),
                 redact_body(body, content_type),
             )
@@ -409,7 +408,7 @@ class ApiClient:
                 logger.debug(
                     "%s %s -> %d %s (%.1f ms)",
                     method,
-                    url,
+                    redact_url(url),
                     response.status,
                     response.reason,
                     (time.perf_counter() - started) * 1000,
@@ -570,13 +569,14 @@ class _DecodeError(ValueError):
 
 
 def _bearer_auth(token: str) -> Dict[str, str]:
-    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}
+    value = Secret("Bearer " + token)
+    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": value}
 
 
 def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[str, Any]) -> None:
     where = setting.get("in")
     if where == "header":
-        _set_header(headers, setting["key"], setting["value"])
+        set_header(headers, setting["key"], setting["value"])
     elif where == "query":
         # Refused rather than redacted: urllib3 itself logs URLs (e.g. its WARNING on retry).
         raise ApiValueError(
@@ -591,7 +591,7 @@ def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[s
             "of Configuration.auth_settings() as a model"
         )
     else:
-        _set_header(headers, "Cookie", setting["value"])
+        set_header(headers, "Cookie", setting["value"])
 
 
 def _checked_argument(endpoint: Endpoint[Any], param: Param, value: Any) -> Any:
@@ -644,32 +644,6 @@ def _content_type(endpoint: Endpoint[Any], requested: Optional[str]) -> str:
             f"it sends {', '.join(endpoint.content_types)}"
         )
     return requested
-
-
-def _set_header(headers: MutableMapping[str, str], name: str, value: str) -> None:
-    """Set header ``name``, replacing it under any other spelling: header names ignore case."""
-    if name not in headers:
-        lower = name.lower()
-        for key in [key for key in headers if key.lower() == lower]:
-            del headers[key]
-    headers[name] = value
-
-
-# CR/LF/NUL would split or end the header; http.client sends values as Latin-1, so any
-# other character (a pasted smart quote, say) would fail later in a UnicodeEncodeError
-# whose message holds the whole value: a token, for Authorization.
-_UNSENDABLE_IN_HEADER = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
-
-
-def _check_headers(headers: Mapping[str, str]) -> None:
-    for name, value in headers.items():
-        if _UNSENDABLE_IN_HEADER.search(name) or _UNSENDABLE_IN_HEADER.search(value):
-            # The value is not shown: it may be a token.
-            raise ApiValueError(
-                f"Header {name!r} contains a line break, a NUL or a character outside "
-                "Latin-1 (such as a curly quote from a paste); check that value: a token or "
-                "API key is plain ASCII"
-            )
 
 
 def _quote_path_segment(value: str, safe: str) -> str:

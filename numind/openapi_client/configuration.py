@@ -27,7 +27,7 @@ import urllib3
 from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
-from ._redact import REDACTED
+from ._redact import REDACTED, Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError
@@ -128,6 +128,9 @@ class Configuration:
     :param verify_ssl: verify the server's TLS certificate (keep it on outside tests).
     :param proxy: URL of an HTTP(S) proxy; ``proxy_headers`` are sent to it.
     :param connection_pool_maxsize: connections kept per host.
+    :param max_response_size: the largest answer read, in bytes once decoded; a larger one
+        raises ``ApiException`` and is not read to its end. None means 32 MiB
+        (``rest.DEFAULT_MAX_RESPONSE_SIZE``), far above any answer of this API.
     :param client_side_validation: check dict arguments against their model before sending
         (on by default); turn it off to send a dict exactly as given, e.g. with a field that
         a newer API accepts and this SDK does not know yet.
@@ -158,6 +161,7 @@ class Configuration:
         proxy: Optional[str] = None,
         proxy_headers: Optional[Mapping[str, str]] = None,
         connection_pool_maxsize: Optional[int] = None,
+        max_response_size: Optional[int] = None,
         socket_options: Optional[SocketOptions] = None,
         safe_chars_for_path_param: str = "",
         client_side_validation: bool = True,
@@ -188,6 +192,7 @@ class Configuration:
         self.proxy = proxy
         self.proxy_headers = dict(proxy_headers) if proxy_headers else None
         self.connection_pool_maxsize = connection_pool_maxsize or (os.cpu_count() or 1) * 5
+        self.max_response_size = max_response_size
         self.socket_options = socket_options
         self.safe_chars_for_path_param = safe_chars_for_path_param
         self.client_side_validation = client_side_validation
@@ -237,6 +242,22 @@ class Configuration:
     def retries(self, value: Union[int, urllib3.Retry, None]) -> None:
         to_retry(value)  # check it now, not at the first call
         self._retries = value
+
+    @property
+    def max_response_size(self) -> Optional[int]:
+        """The largest answer read, in bytes once decoded (None: 32 MiB)."""
+        return self._max_response_size
+
+    @max_response_size.setter
+    def max_response_size(self, value: Optional[int]) -> None:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ApiValueError(
+                f"Invalid max_response_size {value!r}: give a number of bytes >= 1, such as "
+                "64 * 1024 * 1024, or None for the default of 32 MiB"
+            )
+        self._max_response_size = value
 
     @property
     def stored_login(self) -> Optional[StoredLogin]:
@@ -317,7 +338,7 @@ class Configuration:
                 "type": "oauth2",
                 "in": "header",
                 "key": "Authorization",
-                "value": "Bearer " + self.access_token,
+                "value": Secret("Bearer " + self.access_token),
             }
         }
 

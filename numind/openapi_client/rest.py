@@ -36,6 +36,8 @@ from urllib3.exceptions import (
 from urllib3.util import parse_url
 
 from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting, parse_timeout
+from ._headers import check_headers, find_header
+from ._redact import SecretBytes
 from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
 
 if TYPE_CHECKING:
@@ -43,9 +45,19 @@ if TYPE_CHECKING:
     from .configuration import Configuration
 
 # ``from numind.openapi_client.rest import ApiException`` is how the generated docs import it.
-__all__ = ["DEFAULT_TIMEOUT", "RESTClientObject", "RESTResponse", "ApiException"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "DEFAULT_TIMEOUT",
+    "RESTClientObject",
+    "RESTResponse",
+    "ApiException",
+]
 
 _CHUNK = 64 * 1024
+#: The largest answer read, once decoded, when ``Configuration.max_response_size`` is not
+#: set: far above any real answer of this API (a list of 1,000 API keys is 250 kB), far
+#: below what would exhaust a worker's memory.
+DEFAULT_MAX_RESPONSE_SIZE = 32 * 1024 * 1024
 #: The shortest wait an attempt is given: a zero timeout would make a socket non-blocking.
 _LEAST_WAIT = 0.001
 #: What urllib3 is told to do about retries: nothing (an error is raised as it is, every
@@ -62,9 +74,11 @@ class RESTResponse:
         method: str = "",
         url: str = "",
         deadline: Optional[Deadline] = None,
+        max_size: Optional[int] = None,
     ) -> None:
         self.response = resp
         self.deadline = deadline
+        self.max_size = DEFAULT_MAX_RESPONSE_SIZE if max_size is None else max_size
         self.status = resp.status
         self.reason = resp.reason
         self.method = method
@@ -77,16 +91,24 @@ class RESTResponse:
         """Read the whole body (once) and release the connection to the pool.
 
         A body cut short (reset, closed early, timed out) raises ``ApiConnectionError``
-        (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received.
+        (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received. A body
+        larger than ``max_size`` once decoded raises ``ApiException``, and the rest of it is
+        not read.
         """
         if self.data is None:
             received: List[bytes] = []
+            size = 0
             response = self.response
             # read1 hands over each piece as it arrives, so a failure loses nothing.
             read = getattr(response, "read1", None) or response.read
             try:
                 while chunk := read(_CHUNK):
                     received.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_size:
+                        received.clear()
+                        chunk = b""
+                        raise self._too_large()
                     # The whole body is in and nothing is left to decode: skip the read
                     # that would only say so.
                     if (
@@ -95,14 +117,31 @@ class RESTResponse:
                     ):
                         break
             except HTTPError as exc:
-                partial = b"".join(received)
+                partial = SecretBytes(b"".join(received))
+                received.clear()  # no token left in the locals of a captured traceback
+                chunk = b""
                 response.release_conn()
                 error = _transport_error(exc, self.method, self.url, self.deadline)
                 error.add_answer(self.status, response.headers, partial)
                 raise error from exc
-            self.data = b"".join(received)
+            self.data = SecretBytes(received[0] if len(received) == 1 else b"".join(received))
+            received.clear()
             response.release_conn()
         return self.data
+
+    def _too_large(self) -> ApiException:
+        # Stop here: the rest is never read, and the connection is closed, not reused.
+        self.response.close()
+        self.response.release_conn()
+        return ApiException(
+            status=self.status,
+            reason=(
+                f"The answer is larger than {_size(self.max_size)} "
+                "(Configuration.max_response_size): it was not read to its end; raise that "
+                "limit if so large an answer is expected"
+            ),
+            http_resp=self,
+        )
 
     @property
     def headers(self) -> urllib3.HTTPHeaderDict:
@@ -158,6 +197,7 @@ class RESTClientObject:
             self.pool_manager = _PoolManager(**pool_args)
         # Connections whose responses read within the deadline of their call.
         self.pool_manager.pool_classes_by_scheme = _BOUNDED_POOLS
+        self.max_response_size = configuration.max_response_size
 
     def __repr__(self) -> str:
         return f"<RESTClientObject pools={type(self.pool_manager).__name__}>"
@@ -187,7 +227,7 @@ class RESTClientObject:
         headers = headers or {}
         # Only a body is encoded by its Content-Type.
         has_body = body is not None or bool(post_params)
-        content_type = (_find_header(headers, "Content-Type") or "") if has_body else ""
+        content_type = (find_header(headers, "Content-Type") or "") if has_body else ""
         encoded: Optional[bytes]
         if post_params:
             if body is not None:
@@ -199,6 +239,8 @@ class RESTClientObject:
                 encoded = urlencode(post_params).encode("ascii")
         else:
             encoded = _encode_body(body, content_type)
+        if encoded is not None:
+            encoded = SecretBytes(encoded)  # a token request: masked in captured tracebacks
         # The pipeline passes its checked setting; anyone else, a timeout value.
         if isinstance(_request_timeout, TimeoutSetting):
             setting = _request_timeout
@@ -207,7 +249,7 @@ class RESTClientObject:
         if deadline is None:
             deadline = setting.deadline(None)
         response = self._send(method, url, headers, encoded, setting, deadline)
-        return RESTResponse(response, method, url, deadline)
+        return RESTResponse(response, method, url, deadline, self.max_response_size)
 
     def _send(
         self,
@@ -332,21 +374,11 @@ def _proxy_settings(
     urllib3 may put in a message.
     """
     parsed = parse_url(proxy)
-    if parsed.auth is None:
-        return proxy, dict(headers) if headers else None
     merged = dict(headers or {})
-    if _find_header(merged, "Proxy-Authorization") is None:
+    if parsed.auth is not None and find_header(merged, "Proxy-Authorization") is None:
         merged.update(urllib3.make_headers(proxy_basic_auth=unquote(parsed.auth)))
-    return parsed._replace(auth=None).url, merged
-
-
-def _find_header(headers: Mapping[str, str], name: str) -> Optional[str]:
-    """The value of header ``name`` in any spelling, or None (exact spelling checked first)."""
-    value = headers.get(name)
-    if value is not None:
-        return value
-    lower = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == lower), None)
+    check_headers(merged, "Proxy header")
+    return parsed._replace(auth=None).url, merged or None
 
 
 def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
@@ -472,12 +504,25 @@ def _bounded_response(sock: socket.socket, *args: Any, **kwargs: Any) -> http.cl
     return http.client.HTTPResponse(source, *args, **kwargs)
 
 
+class _ConnectFirst:
+    """Connect before the request is written, not lazily inside http.client's ``send()``,
+    whose frame holds the request's bytes, ``Authorization`` header included: a refused
+    connection then fails in a frame whose locals show no token."""
+
+    sock: Optional[socket.socket]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is None:
+            self.connect()  # type: ignore[attr-defined]
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
 # Named as urllib3's own: urllib3 puts the class name in its error messages.
-class HTTPConnection(_Urllib3HTTPConnection):
+class HTTPConnection(_ConnectFirst, _Urllib3HTTPConnection):
     response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
 
 
-class HTTPSConnection(_Urllib3HTTPSConnection):
+class HTTPSConnection(_ConnectFirst, _Urllib3HTTPSConnection):
     response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
 
 
@@ -490,3 +535,9 @@ class HTTPSConnectionPool(_Urllib3HTTPSConnectionPool):
 
 
 _BOUNDED_POOLS: Dict[str, Any] = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    return f"{size:,} bytes"

@@ -18,6 +18,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Iterator, Optional
 
+from .._redact import Secret
 from ..exceptions import ApiException, ApiTimeoutError, OpenApiException
 from ._store import CredentialStore, StoredCredentials
 
@@ -63,9 +64,8 @@ class StoredLogin:
     def __init__(self, store: CredentialStore, credentials: StoredCredentials) -> None:
         self.store = store
         self.base_url = credentials.base_url
-        self._credentials = credentials
-        self._expires = credentials.expires_at.timestamp()
         self._lock = threading.Lock()
+        self._adopt(credentials)
 
     def __repr__(self) -> str:
         return f"StoredLogin(base_url={self.base_url!r}, store={self.store!r})"
@@ -85,11 +85,11 @@ class StoredLogin:
     def bearer(self, exchange: TokenExchange, deadline: Deadline) -> str:
         """The access token to send, refreshed first if it expires within ``REFRESH_MARGIN``."""
         if self._expires - time.time() > REFRESH_MARGIN:
-            return self._credentials.access_token  # the hot path takes no lock
+            return self._token  # the hot path takes no lock
         with self._refreshing(deadline):
             if self._expires - time.time() <= REFRESH_MARGIN:
                 self._refresh(exchange, None, deadline)
-            return self._credentials.access_token
+            return self._token
 
     def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> None:
         """The server answered 401 to ``token``: refresh, unless another thread has."""
@@ -130,7 +130,7 @@ class StoredLogin:
                     "sign in again with `numind auth login`"
                 )
             try:
-                tokens = exchange(stored.refresh_token, deadline)
+                tokens = exchange(Secret(stored.refresh_token), deadline)
             except ApiException as exc:
                 # Only these mean the session is over; a 429 or a 5xx is the server's
                 # trouble, and signing in again would not help: raise it as it is.
@@ -149,6 +149,7 @@ class StoredLogin:
 
     def _adopt(self, credentials: StoredCredentials) -> None:
         self._credentials = credentials
+        self._token = Secret(credentials.access_token)  # masked in captured tracebacks
         self._expires = credentials.expires_at.timestamp()
 
 

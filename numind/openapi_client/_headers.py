@@ -1,0 +1,49 @@
+"""Request headers, written once for the pipeline and the transport: case-insensitive
+lookup and replacement, the check of what HTTP can carry, and credentials kept masked."""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, MutableMapping, Optional
+
+from ._redact import SECRET_HEADERS, Secret
+from .exceptions import ApiValueError
+
+__all__ = ["check_headers", "find_header", "set_header"]
+
+# CR/LF/NUL would split or end the header; http.client sends values as Latin-1, so any
+# other character (a pasted smart quote, say) would fail later in a UnicodeEncodeError
+# whose message holds the whole value: a token, for Authorization.
+_UNSENDABLE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+
+
+def find_header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    """The value of header ``name`` in any spelling, or None (exact spelling checked first)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lower = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lower), None)
+
+
+def set_header(headers: MutableMapping[str, str], name: str, value: str) -> None:
+    """Set header ``name``, replacing it under any other spelling: header names ignore case."""
+    if name not in headers:
+        lower = name.lower()
+        for key in [key for key in headers if key.lower() == lower]:
+            del headers[key]
+    headers[name] = value
+
+
+def check_headers(headers: MutableMapping[str, str], what: str = "Header") -> None:
+    """Refuse what HTTP cannot carry, without showing the value (it may be a token), and
+    mark credentials as ``Secret``, so that tracebacks that capture locals mask them."""
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and type(value) is not Secret:
+            headers[name] = Secret(value)
+        if _UNSENDABLE.search(name) or _UNSENDABLE.search(value):
+            raise ApiValueError(
+                f"{what} {name!r} contains a line break, a NUL or a character outside "
+                "Latin-1 (such as a curly quote from a paste); check that value: a token or "
+                "API key is plain ASCII"
+            )
