@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import json
 import socket
 import ssl
 import threading
@@ -38,9 +37,17 @@ from urllib3.util import parse_url
 from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting, parse_timeout
 from ._headers import check_headers, find_header
 from ._redact import SecretBytes
-from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
+from ._transport import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    LEAST_WAIT,
+    connection_error,
+    encode_body,
+    too_large,
+)
+from .exceptions import ApiConnectionError, ApiException, ApiValueError
 
 if TYPE_CHECKING:
+    from ._transport import FailureKind
     from ._types import RequestTimeout
     from .configuration import Configuration
 
@@ -54,12 +61,6 @@ __all__ = [
 ]
 
 _CHUNK = 64 * 1024
-#: The largest answer read, once decoded, when ``Configuration.max_response_size`` is not
-#: set: far above any real answer of this API (a list of 1,000 API keys is 250 kB), far
-#: below what would exhaust a worker's memory.
-DEFAULT_MAX_RESPONSE_SIZE = 32 * 1024 * 1024
-#: The shortest wait an attempt is given: a zero timeout would make a socket non-blocking.
-_LEAST_WAIT = 0.001
 #: What urllib3 is told to do about retries: nothing (an error is raised as it is, every
 #: answer is returned); made once, as urllib3 would make one per request from ``False``.
 _ONE_ATTEMPT = urllib3.Retry(total=False, redirect=False, raise_on_redirect=False)
@@ -133,15 +134,7 @@ class RESTResponse:
         # Stop here: the rest is never read, and the connection is closed, not reused.
         self.response.close()
         self.response.release_conn()
-        return ApiException(
-            status=self.status,
-            reason=(
-                f"The answer is larger than {_size(self.max_size)} "
-                "(Configuration.max_response_size): it was not read to its end; raise that "
-                "limit if so large an answer is expected"
-            ),
-            http_resp=self,
-        )
+        return too_large(self, self.max_size)
 
     @property
     def headers(self) -> urllib3.HTTPHeaderDict:
@@ -238,7 +231,7 @@ class RESTClientObject:
             else:
                 encoded = urlencode(post_params).encode("ascii")
         else:
-            encoded = _encode_body(body, content_type)
+            encoded = encode_body(body, content_type)
         if encoded is not None:
             encoded = SecretBytes(encoded)  # a token request: masked in captured tracebacks
         # The pipeline passes its checked setting; anyone else, a timeout value.
@@ -260,7 +253,7 @@ class RESTClientObject:
         setting: TimeoutSetting,
         deadline: Deadline,
     ) -> urllib3.BaseHTTPResponse:
-        pool_timeout = max(min(setting.longest_attempt, deadline.remaining()), _LEAST_WAIT)
+        pool_timeout = max(min(setting.longest_attempt, deadline.remaining()), LEAST_WAIT)
         # For the reads of this thread's answer: the deadline, and the attempt's own wait
         # for data (urllib3 sets the socket's, cut to the deadline).
         _ATTEMPT.deadline, _ATTEMPT.read_timeout = deadline, setting.longest_read
@@ -381,41 +374,24 @@ def _proxy_settings(
     return parsed._replace(auth=None).url, merged or None
 
 
-def _encode_body(body: Any, content_type: str) -> Optional[bytes]:
-    if body is None or isinstance(body, bytes):
-        return body
-    if isinstance(body, str) and "json" not in content_type:
-        return body.encode("utf-8")
-    # A str under a JSON media type is a JSON string (the logout body is one).
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")
-
-
 def _transport_error(
     exc: BaseException, method: str, url: str, deadline: Optional[Deadline] = None
 ) -> ApiConnectionError:
-    where = f"{method} {url}"
+    """urllib3's error of an attempt, as the SDK's typed error."""
+    kind: FailureKind = "connect"
     if isinstance(exc, EmptyPoolError):
-        return ApiTimeoutError(
-            f"{where}: no free connection in the pool in time; raise "
-            "Configuration.connection_pool_maxsize or read/release streamed responses",
-            method=method,
-            url=url,
-        )
+        kind = "pool"
     # NewConnectionError subclasses ConnectTimeoutError for backward compatibility: a refused
     # connection or a failed DNS lookup is not a timeout.
-    if isinstance(exc, Urllib3TimeoutError) and not isinstance(exc, NewConnectionError):
-        if deadline is not None and deadline.remaining() < _LEAST_WAIT:
-            reason = f"{deadline.describe()} of the call passed"
-        else:
-            reason = str(exc)
-        return ApiTimeoutError(f"{where} timed out: {reason}", method=method, url=url)
-    if isinstance(exc, SSLError):
-        return ApiConnectionError(f"{where}: TLS failed: {exc}", method=method, url=url)
-    if isinstance(exc, ProxyError):
-        return ApiConnectionError(f"{where}: proxy failed: {exc}", method=method, url=url)
-    if isinstance(exc, ProtocolError):
-        return ApiConnectionError(f"{where}: connection failed: {exc}", method=method, url=url)
-    return ApiConnectionError(f"{where}: could not connect: {exc}", method=method, url=url)
+    elif isinstance(exc, Urllib3TimeoutError) and not isinstance(exc, NewConnectionError):
+        kind = "timeout"
+    elif isinstance(exc, SSLError):
+        kind = "tls"
+    elif isinstance(exc, ProxyError):
+        kind = "proxy"
+    elif isinstance(exc, ProtocolError):
+        kind = "connection"
+    return connection_error(kind, method, url, str(exc), deadline)
 
 
 class _DeadlineTimeout(urllib3.Timeout):
@@ -439,7 +415,7 @@ class _DeadlineTimeout(urllib3.Timeout):
         left = self.deadline_at - time.monotonic()
         if self._connect_part < left:
             return self._connect_part
-        return left if left > _LEAST_WAIT else _LEAST_WAIT
+        return left if left > LEAST_WAIT else LEAST_WAIT
 
 
 #: The deadline of the attempt this thread is sending (set around urlopen), picked up by the
@@ -535,9 +511,3 @@ class HTTPSConnectionPool(_Urllib3HTTPSConnectionPool):
 
 
 _BOUNDED_POOLS: Dict[str, Any] = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
-
-
-def _size(size: int) -> str:
-    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
-        return f"{size // (1024 * 1024)} MiB"
-    return f"{size:,} bytes"
