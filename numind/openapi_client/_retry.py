@@ -407,8 +407,9 @@ def _split_origin(url: str) -> Tuple[str, str]:
     return url[:slash], url[slash:]
 
 
-#: What a driver's connection error stands for, to a ``Retry``: it classifies urllib3's
-#: errors (nothing was sent; sent, maybe processed; anything else).
+#: What a connection error stands for, to a ``Retry``, which classifies urllib3's errors:
+#: nothing was sent; sent, maybe processed; anything else. The urllib3 transport's errors
+#: are caused by urllib3's own; another transport says which with ``retry_kind``.
 _POLICY_ERRORS: Mapping[str, Exception] = {
     "connect": ConnectTimeoutError("the connection could not be made"),
     "read": ProtocolError("the connection failed after the request was sent"),
@@ -420,4 +421,4 @@ def _policy_error(error: ApiConnectionError) -> Exception:
     cause = error.__cause__
     if isinstance(cause, HTTPError):
         return cause
-    return _POLICY_ERRORS[getattr(error, "kind", "other")]
+    return _POLICY_ERRORS[error.retry_kind or "other"]

@@ -8,8 +8,13 @@ are made here, so that both clients fail alike.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import unquote
 
+from urllib3 import make_headers
+from urllib3.util import parse_url
+
+from ._headers import check_headers, find_header
 from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError
 
 if TYPE_CHECKING:
@@ -26,6 +31,7 @@ __all__ = [
     "LEAST_WAIT",
     "connection_error",
     "encode_body",
+    "proxy_settings",
     "too_large",
 ]
 
@@ -71,6 +77,22 @@ def connection_error(
             detail = f"{deadline.describe()} of the call passed"
         return ApiTimeoutError(f"{where} timed out: {detail}", method=method, url=url)
     return ApiConnectionError(f"{where}: {_WHAT_FAILED[kind]}: {detail}", method=method, url=url)
+
+
+def proxy_settings(
+    proxy: str, headers: Optional[Mapping[str, str]]
+) -> Tuple[str, Optional[Dict[str, str]]]:
+    """The proxy URL without ``user:password@`` and the headers to send to the proxy.
+
+    Like requests and curl, credentials in the URL become a ``Proxy-Authorization`` header
+    (unless one is given), and stay out of any URL that a library may put in a message.
+    """
+    parsed = parse_url(proxy)
+    merged = dict(headers or {})
+    if parsed.auth is not None and find_header(merged, "Proxy-Authorization") is None:
+        merged.update(make_headers(proxy_basic_auth=unquote(parsed.auth)))
+    check_headers(merged, "Proxy header")
+    return parsed._replace(auth=None).url, merged or None
 
 
 def too_large(response: Any, limit: int) -> ApiException:

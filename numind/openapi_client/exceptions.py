@@ -125,6 +125,10 @@ class ApiConnectionError(OpenApiException):
         self.headers: Optional[Mapping[str, str]] = None
         self.body: Optional[str] = None
         self.retry_note: Optional[str] = None
+        #: For the retry policy, what failed, when the transport's own error does not say
+        #: (the urllib3 transport's does): "connect" (nothing was sent), "read" (sent, maybe
+        #: processed) or "other".
+        self.retry_kind: Optional[str] = None
 
     def __str__(self) -> str:
         text = super().__str__()

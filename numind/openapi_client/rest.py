@@ -14,7 +14,7 @@ import ssl
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import unquote, urlencode
+from urllib.parse import urlencode
 
 import urllib3
 from urllib3 import HTTPConnectionPool as _Urllib3HTTPConnectionPool
@@ -35,13 +35,14 @@ from urllib3.exceptions import (
 from urllib3.util import parse_url
 
 from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting, parse_timeout
-from ._headers import check_headers, find_header
+from ._headers import find_header
 from ._redact import SecretBytes
 from ._transport import (
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
     connection_error,
     encode_body,
+    proxy_settings,
     too_large,
 )
 from .exceptions import ApiConnectionError, ApiException, ApiValueError
@@ -180,7 +181,7 @@ class RESTClientObject:
 
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
-            proxy_url, proxy_headers = _proxy_settings(
+            proxy_url, proxy_headers = proxy_settings(
                 configuration.proxy, configuration.proxy_headers
             )
             self.pool_manager = urllib3.ProxyManager(
@@ -355,23 +356,6 @@ class _PoolManager(urllib3.PoolManager):
         self._known.clear()
         self._routes.clear()
         super().clear()
-
-
-def _proxy_settings(
-    proxy: str, headers: Optional[Mapping[str, str]]
-) -> Tuple[str, Optional[Dict[str, str]]]:
-    """The proxy URL without ``user:password@`` and the headers to send to the proxy.
-
-    urllib3 ignores credentials in a proxy URL; like requests and curl, they become a
-    ``Proxy-Authorization`` header (unless one is given), and stay out of any URL that
-    urllib3 may put in a message.
-    """
-    parsed = parse_url(proxy)
-    merged = dict(headers or {})
-    if parsed.auth is not None and find_header(merged, "Proxy-Authorization") is None:
-        merged.update(urllib3.make_headers(proxy_basic_auth=unquote(parsed.auth)))
-    check_headers(merged, "Proxy header")
-    return parsed._replace(auth=None).url, merged or None
 
 
 def _transport_error(
