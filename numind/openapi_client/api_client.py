@@ -47,7 +47,7 @@ import urllib3
 
 from numind import __version__
 
-from ._endpoint import Endpoint, Param, RequestOptions
+from ._endpoint import CallOptions, Endpoint, Param
 from ._redact import redact_body, redact_headers
 from .api_response import ApiResponse
 from .configuration import Configuration
@@ -143,7 +143,7 @@ class ApiClient:
     # -- the pipeline of the API classes --------------------------------------------------
 
     def invoke(
-        self, endpoint: Endpoint[T], args: Sequence[Any], options: RequestOptions
+        self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
         response = self._send(endpoint, args, options)
@@ -154,13 +154,13 @@ class ApiClient:
         )
 
     def invoke_unread(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
     ) -> urllib3.BaseHTTPResponse:
         """Call ``endpoint`` and return urllib3's response with its body unread."""
         return self._send(endpoint, args, options).response
 
     def _send(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
     ) -> RESTResponse:
         login = self._stored_login_for(endpoint, options)
         if login is None:
@@ -180,14 +180,14 @@ class ApiClient:
         self,
         endpoint: Endpoint[Any],
         args: Sequence[Any],
-        options: RequestOptions,
+        options: CallOptions,
         bearer: Optional[str],
     ) -> RESTResponse:
         method, url, headers, body, _ = self._serialize(endpoint, args, options, bearer)
         return self.call_api(method, url, headers, body, _request_timeout=options.request_timeout)
 
     def _stored_login_for(
-        self, endpoint: Endpoint[Any], options: RequestOptions
+        self, endpoint: Endpoint[Any], options: CallOptions
     ) -> Optional[StoredLogin]:
         """The stored login that authenticates this call, if any (see ``Configuration``)."""
         configuration = self.configuration
@@ -209,7 +209,7 @@ class ApiClient:
         self,
         endpoint: Endpoint[Any],
         args: Sequence[Any],
-        options: RequestOptions,
+        options: CallOptions,
         bearer: Optional[str] = None,
     ) -> RequestSerialized:
         path_params: Dict[str, str] = {}
