@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Union, cast
 
 __all__ = ["REDACTED", "redact_body", "redact_headers"]
 
@@ -53,10 +53,11 @@ def _described(body: Union[bytes, str], content_type: Optional[str]) -> str:
 
 def _redacted(value: Any, top: bool = False) -> Any:
     if isinstance(value, dict):
-        secret = SECRET_KEYS | ({SIGN_IN_CODE} if SIGN_IN_CODE_MARK in value else set())
-        return {k: REDACTED if k in secret else _redacted(v) for k, v in value.items()}
+        mapping = cast("Dict[str, Any]", value)
+        secret = (SECRET_KEYS | {SIGN_IN_CODE}) if SIGN_IN_CODE_MARK in mapping else SECRET_KEYS
+        return {k: REDACTED if k in secret else _redacted(v) for k, v in mapping.items()}
     if isinstance(value, list):
-        return [_redacted(item) for item in value]
+        return [_redacted(item) for item in cast("Sequence[Any]", value)]
     # A body that is one JSON string is the refresh token of a logout.
     if top and isinstance(value, str):
         return REDACTED

@@ -6,7 +6,7 @@ import inspect
 import logging
 import random
 import time
-from typing import TYPE_CHECKING, Any, Collection, Optional, Union
+from typing import TYPE_CHECKING, Any, Collection, Dict, Optional, Union
 
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
@@ -170,15 +170,16 @@ def to_retry(value: Union[int, Retry, None]) -> Retry:
     if value is None:
         return RetryPolicy()
     if type(value) is Retry:
-        settings = {name: getattr(value, name) for name in _RETRY_SETTINGS}
+        settings: Dict[str, Any] = {name: getattr(value, name) for name in _RETRY_SETTINGS}
         if value.allowed_methods is Retry.DEFAULT_ALLOWED_METHODS:
             settings["allowed_methods"] = RetryPolicy.ALLOWED_METHODS
         if value.other is None:
             settings["other"] = 0
-        return RetryPolicy(**{**settings, "raise_on_status": False, "redirect": False})
+        settings.update(raise_on_status=False, redirect=False)
+        return RetryPolicy(**settings)
     if isinstance(value, Retry):
         return value.new(raise_on_status=False, redirect=False)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ApiTypeError(
             f"Invalid retries {value!r}: give a number of retries (an int such as 2; 0 turns "
             "retries off) or a urllib3.Retry"

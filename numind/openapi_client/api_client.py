@@ -52,7 +52,7 @@ from ._redact import redact_body, redact_headers
 from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiException, ApiTypeError, ApiValueError
-from .rest import RESTClientObject, RESTResponse, _find_header
+from .rest import RESTClientObject, RESTResponse, _find_header  # pyright: ignore[reportPrivateUsage]
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -216,9 +216,10 @@ class ApiClient:
         query_params: List[Tuple[str, Any]] = []
         body: Any = None
         validate = self.configuration.client_side_validation
-        for param, value in zip(endpoint.params, args):
-            if validate or not isinstance(value, dict):
-                value = _checked_argument(endpoint, param, value)
+        for param, given in zip(endpoint.params, args):
+            value: Any = given
+            if validate or not isinstance(given, dict):
+                value = _checked_argument(endpoint, param, given)
             if param.location == "path":
                 path_params[param.wire_name] = value
             elif param.location == "query":
@@ -418,7 +419,7 @@ class ApiClient:
         if isinstance(obj, (list, tuple)):
             return [
                 item if type(item) in _JSON_SCALARS else self.sanitize_for_serialization(item)
-                for item in obj
+                for item in cast("Sequence[Any]", obj)
             ]
         if isinstance(obj, (datetime.datetime, datetime.date)):
             return obj.isoformat()
@@ -427,7 +428,7 @@ class ApiClient:
         if isinstance(obj, dict):
             return {
                 key: val if type(val) in _JSON_SCALARS else self.sanitize_for_serialization(val)
-                for key, val in obj.items()
+                for key, val in cast("Mapping[Any, Any]", obj).items()
             }
         to_dict = getattr(obj, "to_dict", None)
         if callable(to_dict):
@@ -453,10 +454,11 @@ class ApiClient:
                 value = json.dumps(value)
             if isinstance(value, (list, tuple)):
                 fmt = (collection_formats or {}).get(name, "csv")
+                elements = cast("Sequence[Any]", value)
                 if fmt == "multi":
-                    pairs.extend((name, str(item)) for item in value)
+                    pairs.extend((name, str(item)) for item in elements)
                     continue
-                value = delimiters[fmt].join(str(item) for item in value)
+                value = delimiters[fmt].join(str(item) for item in elements)
             pairs.append((name, str(value)))
         return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
@@ -547,7 +549,7 @@ def _describe(exc: BaseException) -> str:
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return str(exc)
-    parts = []
+    parts: List[str] = []
     for error in cast("ValidationError", exc).errors(include_input=False, include_url=False):
         loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("ai.numind."))
         msg = error["msg"]

@@ -281,7 +281,8 @@ class Configuration:
         server = servers[index]
         url: str = server["url"]
         for name, spec in server.get("variables", {}).items():
-            value = (variables or {}).get(name, spec["default_value"])
+            default: str = spec["default_value"]
+            value = (variables or {}).get(name, default)
             allowed = spec.get("enum_values")
             if allowed and value not in allowed:
                 raise ApiValueError(
@@ -388,7 +389,7 @@ class Configuration:
 
 
 def _checked_host(host: str) -> str:
-    if not isinstance(host, str) or not host.startswith(("http://", "https://")):
+    if not isinstance(host, str) or not host.startswith(("http://", "https://")):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ApiValueError(
             f"Invalid host {host!r}: give the full base URL with its scheme and base path, "
             f"such as {DEFAULT_HOST!r}"

@@ -363,7 +363,7 @@ def to_urllib3_timeout(
     if (
         isinstance(value, tuple)
         and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)  # pyright: ignore[reportUnnecessaryIsInstance]
     ):
         return urllib3.Timeout(connect=value[0], read=value[1])
     raise ApiValueError(

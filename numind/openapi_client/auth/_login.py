@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..api.authentication_api import AuthenticationApi
-from ..api_client import ApiClient, _bearer_auth
+from ..api_client import ApiClient, _bearer_auth  # pyright: ignore[reportPrivateUsage]
 from ..configuration import Configuration
 from ..exceptions import ApiException, OpenApiException
 from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Generator, Optional, cast
 
 from ..exceptions import OpenApiException
 
@@ -144,7 +144,7 @@ class CredentialStore:
             return True
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self) -> Generator[None, None, None]:
         """Hold the store's exclusive lock (across processes) for a read-modify-write."""
         self._make_dir()
         if sys.platform == "win32":
@@ -171,10 +171,12 @@ class CredentialStore:
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise self._corrupt() from None
-        logins = document.get("logins") if isinstance(document, dict) else None
+        logins = (
+            cast("Dict[str, Any]", document).get("logins") if isinstance(document, dict) else None
+        )
         if not isinstance(logins, dict):
             raise self._corrupt()
-        return logins
+        return cast("Dict[str, Any]", logins)
 
     def _check_safe(self, info: os.stat_result) -> None:
         if stat.S_ISLNK(info.st_mode):
