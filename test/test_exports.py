@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
 import inspect
 import pathlib
 import subprocess
@@ -59,6 +60,7 @@ def test_exceptions_are_exported_and_rest_reexports_api_exception() -> None:
 
 def test_the_package_ships_its_typing_marker() -> None:
     assert (pathlib.Path(sdk.__file__).parent / "py.typed").is_file()
+    assert "Typing :: Typed" in (importlib.metadata.metadata("numind").get_all("Classifier") or [])
 
 
 def _declared_for_type_checkers(module: types.ModuleType) -> set[str]:
