@@ -17,7 +17,7 @@ import contextlib
 import http.client
 import os
 import sys
-from typing import Iterator, Optional
+from typing import Generator, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import numind.openapi_client as sdk
@@ -53,7 +53,7 @@ def sign_in_without_browser(authorization_url: str) -> Optional[str]:
 
 
 @contextlib.contextmanager
-def api_server() -> Iterator[Optional[str]]:
+def api_server() -> Generator[Optional[str], None, None]:
     """The base URL to use: NUMIND_BASE_URL if set, else a local server started here."""
     if os.environ.get("NUMIND_BASE_URL"):
         yield None  # Configuration() reads NUMIND_BASE_URL itself

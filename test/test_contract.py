@@ -16,15 +16,17 @@ import typing
 from typing import Any, Dict, List, Literal, Optional, Union
 
 import pytest
-import urllib3
 from _contract import load_spec
 from openapi_spec_validator import validate
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
+from typing_extensions import Annotated, TypedDict, Unpack
 
-from numind.openapi_client import ApiResponse, AuthenticationApi
+from numind.openapi_client import ApiResponse, AuthenticationApi, RequestOptions
 from numind.openapi_client._endpoint import Endpoint, Param
 from numind.openapi_client.api import authentication_api
-from numind.openapi_client.models import MODEL_MODULES
+from numind.openapi_client.models import DICT_MODULES, MODEL_MODULES, UserTokenResponse
+from numind.openapi_client.models._base import wire
+from numind.openapi_client.rest import RESTResponse
 
 _MODELS = "#/components/schemas/"
 _VARIANTS = ("", "_with_http_info", "_without_preload_content")
@@ -39,6 +41,12 @@ def package_endpoints() -> list[Endpoint[Any]]:
 def package_models() -> dict[str, type[BaseModel]]:
     models = importlib.import_module("numind.openapi_client.models")
     return {name: getattr(models, name) for name in MODEL_MODULES}
+
+
+def package_dicts() -> dict[str, Any]:
+    """The dict form (a ``TypedDict``, or a union of them) of each request model, by name."""
+    models = importlib.import_module("numind.openapi_client.models")
+    return {name: getattr(models, name) for name in DICT_MODULES}
 
 
 def snake_case(name: str) -> str:
@@ -75,7 +83,8 @@ def _type_name(schema: Optional[dict[str, Any]]) -> Optional[str]:
 
 
 def _python_type(spec: dict[str, Any], type_name: Optional[str], argument: bool) -> Any:
-    """The annotation a method uses for ``type_name`` (a model argument also takes a dict)."""
+    """The annotation a method uses for ``type_name`` (a model argument also takes its dict
+    form, ``<Model>Dict``)."""
     if type_name is None:
         return type(None)
     if type_name == "object":
@@ -93,7 +102,7 @@ def _python_type(spec: dict[str, Any], type_name: Optional[str], argument: bool)
         models.get(_ref_name(v) or "", f"<no model {v}>")
         for v in spec["components"]["schemas"].get(type_name, {}).get("oneOf", [])
     ]
-    return Union[(*variants, Dict[str, Any])]
+    return Union[(*variants, package_dicts().get(type_name + "Dict", f"<no {type_name}Dict>"))]
 
 
 class _Operation:
@@ -189,7 +198,9 @@ def _operation_drift(
             f"{op.content_types!r} in the spec"
         )
     returns = _python_type(spec, op.response_types.get("200"), argument=False)
-    expected_returns = [returns, ApiResponse[returns], urllib3.BaseHTTPResponse]
+    # *_without_preload_content: what the transport holds, unread
+    transport = typing.get_type_hints(RESTResponse.__init__)["resp"]
+    expected_returns = [returns, ApiResponse[returns], transport]
     for suffix, expected_return in zip(_VARIANTS, expected_returns):
         method = getattr(api_class, op.operation_id + suffix, None)
         if method is None:
@@ -210,6 +221,11 @@ def _operation_drift(
         ]
         if got != want:
             drift.append(f"{where}{suffix}: parameters are {got} in the code, {want} in the spec")
+        if hints.get("options") != Unpack[RequestOptions]:
+            drift.append(
+                f"{where}{suffix}: takes {hints.get('options')} as its **options, "
+                "not Unpack[RequestOptions]"
+            )
         if hints.get("return") != expected_return:
             drift.append(
                 f"{where}{suffix}: returns {hints.get('return')} in the code, "
@@ -256,18 +272,77 @@ def _model_drift(name: str, schema: dict[str, Any], model: type[BaseModel]) -> l
     }
     have = {
         # A field "required" on the wire is one the model always sends or always expects.
-        (field.alias or python_name): (
+        wire_name(python_name, field): (
             field.is_required() or field.default is not None,
             _field_type(field.annotation),
         )
         for python_name, field in model.model_fields.items()
     }
-    return [
+    drift = [
         f"{name}.{wire}: (required, type) is {have.get(wire, 'missing')} in the model, "
         f"{want.get(wire, 'missing')} in the spec"
         for wire in sorted(set(want) | set(have))
         if want.get(wire) != have.get(wire)
     ]
+    for python_name, field in model.model_fields.items():
+        wire = wire_name(python_name, field)
+        # the constructor's parameter is the Python name (an ``alias`` would make it the
+        # wire name, for type checkers); validation takes both names
+        takes = (field.alias, field.validation_alias)
+        expected = (None, None if wire == python_name else AliasChoices(python_name, wire))
+        if takes != expected:
+            drift.append(
+                f"{name}.{python_name}: (alias, validation_alias) is {takes}, not {expected}: "
+                f'declare it as Annotated[..., wire("{python_name}", "{wire}")]'
+            )
+    return drift
+
+
+def wire_name(python_name: str, field: Any) -> str:
+    """The name of a model field on the wire: what ``to_dict()`` writes."""
+    return field.serialization_alias or python_name
+
+
+def _dict_drift(spec: dict[str, Any], name: str, dicts: dict[str, Any]) -> list[str]:
+    """How the dict form of model ``name`` differs from its schema (wire names, required
+    keys, value types); a ``oneOf`` is the union of its variants' dict forms."""
+    schema = spec["components"]["schemas"][name]
+    typed_dict = dicts[f"{name}Dict"]
+    if "oneOf" in schema:
+        variants = [dicts.get(f"{_ref_name(v)}Dict") for v in schema["oneOf"]]
+        want_union = Union[tuple(variants)]
+        if typed_dict != want_union:
+            return [f"{name}Dict: is {typed_dict}, not the union of {variants}"]
+        return []
+    properties = schema.get("properties", {})
+    want = {wire: _schema_type(prop) for wire, prop in properties.items()}
+    have = typing.get_type_hints(typed_dict)
+    drift = [
+        f"{name}Dict.{key}: {have.get(key, 'missing')} in the dict, "
+        f"{want.get(key, 'missing')} in the spec"
+        for key in sorted(set(want) | set(have))
+        if want.get(key) != have.get(key)
+    ]
+    required = set(schema.get("required", []))
+    if set(typed_dict.__required_keys__) != required:
+        drift.append(
+            f"{name}Dict: required keys {sorted(typed_dict.__required_keys__)}, "
+            f"{sorted(required)} in the spec"
+        )
+    return drift
+
+
+def _request_models(spec: dict[str, Any]) -> set[str]:
+    """The schemas that a request body uses, and their oneOf variants."""
+    names = {
+        type_name
+        for op in spec_operations(spec).values()
+        for _, _, location, type_name, _ in op.params
+        if location == "body" and type_name in spec["components"]["schemas"]
+    }
+    for name in list(names):
+        names |= {_ref_name(v) or "?" for v in spec["components"]["schemas"][name].get("oneOf", [])}
+    return names
 
 
 def contract_drift(
@@ -275,6 +350,7 @@ def contract_drift(
     endpoints: Optional[list[Endpoint[Any]]] = None,
     models: Optional[dict[str, type[BaseModel]]] = None,
     api_class: type = AuthenticationApi,
+    dicts: Optional[dict[str, Any]] = None,
 ) -> list[str]:
     """Every difference between the document and the package (empty: they agree)."""
     endpoints = package_endpoints() if endpoints is None else endpoints
@@ -298,6 +374,12 @@ def contract_drift(
     drift += [f"{m}: a model, not in the spec" for m in sorted(set(models) - set(schemas))]
     for name in sorted(set(schemas) & set(models)):
         drift += _model_drift(name, schemas[name], models[name])
+    dicts = package_dicts() if dicts is None else dicts
+    wanted = {f"{name}Dict" for name in _request_models(spec)}
+    drift += [f"{d}: no dict form of a request model" for d in sorted(wanted - set(dicts))]
+    drift += [f"{d}: not the dict form of a request model" for d in sorted(set(dicts) - wanted)]
+    for typed_dict in sorted(wanted & set(dicts)):
+        drift += _dict_drift(spec, typed_dict[: -len("Dict")], dicts)
     return drift
 
 
@@ -414,6 +496,24 @@ DRIFTS = {
         lambda s: _at(s, *_ME).pop("security"),
         "get_api_auth_me: security",
     ),
+    "add a field to a request model": (
+        lambda s: s["components"]["schemas"]["CreateOrUpdateUserToken"]["properties"].update(
+            description={"type": "string"}
+        ),
+        "CreateOrUpdateUserTokenDict.description: missing in the dict",
+    ),
+    "make a request field optional": (
+        lambda s: s["components"]["schemas"]["TokenCodeRequest"]["required"].remove("redirectUri"),
+        "TokenCodeRequestDict: required keys",
+    ),
+    "rename a request wire field": (
+        lambda s: s["components"]["schemas"]["TokenCodeRequest"]["properties"].update(
+            redirectUrl=s["components"]["schemas"]["TokenCodeRequest"]["properties"].pop(
+                "redirectUri"
+            )
+        ),
+        "TokenCodeRequestDict.redirectUri: <class 'str'> in the dict, missing in the spec",
+    ),
 }
 
 
@@ -455,9 +555,9 @@ def test_a_change_of_the_code_is_reported() -> None:
         id: str
         name: str
         token: str
-        user_id: str = Field(alias="user_id")
-        created_at: str = Field(alias="createdAt")
-        expires_at: str = Field(alias="expiresAt")
+        user_id: str
+        created_at: Annotated[str, wire("created_at", "createdAt")]
+        expires_at: Annotated[str, wire("expires_at", "expiresAt")]
 
     drift = contract_drift(spec, models={**package_models(), "UserTokenResponse": Renamed})
     assert [d.split(":")[0] for d in drift] == [
@@ -475,8 +575,47 @@ def test_a_change_of_the_code_is_reported() -> None:
         "delete_api_auth_user_tokens_usertokenid: params"
     )
 
+    class Aliased(BaseModel):  # pydantic's alias=: the constructor would take "userId"
+        id: str
+        name: str
+        token: str
+        user_id: str = Field(alias="userId")
+        created_at: Annotated[str, wire("created_at", "createdAt")]
+        expires_at: Annotated[str, wire("expires_at", "expiresAt")]
+
+    drift = contract_drift(spec, models={**package_models(), "UserTokenResponse": Aliased})
+    assert drift == [
+        "UserTokenResponse.user_id: (alias, validation_alias) is ('userId', 'userId'), not "
+        "(None, AliasChoices(choices=['user_id', 'userId'])): declare it as "
+        'Annotated[..., wire("user_id", "userId")]'
+    ]
+
+    class TokenCodeRequestDict(TypedDict):  # a misspelt wire name
+        type: Literal["ai.numind.extract.shared.TokenCodeRequest"]
+        code: str
+        redirectUrl: str
+
+    drift = contract_drift(
+        spec, dicts={**package_dicts(), "TokenCodeRequestDict": TokenCodeRequestDict}
+    )
+    assert [d.split(":")[0] for d in drift] == [
+        "TokenCodeRequestDict.redirectUri",  # missing in the dict
+        "TokenCodeRequestDict.redirectUrl",  # missing in the spec
+        "TokenCodeRequestDict",  # required keys
+        "TokenRequestDict",  # no longer the union of the variants' dicts
+    ]
+    without = {k: v for k, v in package_dicts().items() if k != "CreateOrUpdateUserTokenDict"}
+    assert contract_drift(spec, dicts=without) == [
+        "CreateOrUpdateUserTokenDict: no dict form of a request model"
+    ]
+
     class Api(AuthenticationApi):
         def get_api_auth_me(self, verbose: bool) -> Any:  # type: ignore[override]
+            raise NotImplementedError
+
+        def get_api_auth_user_tokens(  # type: ignore[override]
+            self, *, _request_timeout: Optional[float] = None
+        ) -> List[UserTokenResponse]:
             raise NotImplementedError
 
         def get_api_auth_me_as_dict(self) -> Any:
@@ -484,4 +623,7 @@ def test_a_change_of_the_code_is_reported() -> None:
 
     drift = contract_drift(spec, api_class=Api)
     assert any(d.startswith("get_api_auth_me: parameters") for d in drift), drift
+    assert (
+        "get_api_auth_user_tokens: takes None as its **options, not Unpack[RequestOptions]" in drift
+    )
     assert "get_api_auth_me_as_dict: a method of Api, not in the spec" in drift

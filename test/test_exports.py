@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.metadata
 import inspect
 import pathlib
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -57,6 +60,33 @@ def test_exceptions_are_exported_and_rest_reexports_api_exception() -> None:
 
 def test_the_package_ships_its_typing_marker() -> None:
     assert (pathlib.Path(sdk.__file__).parent / "py.typed").is_file()
+    assert "Typing :: Typed" in (importlib.metadata.metadata("numind").get_all("Classifier") or [])
+
+
+def _declared_for_type_checkers(module: types.ModuleType) -> set[str]:
+    """The names that the ``if TYPE_CHECKING:`` imports of a lazy package declare."""
+    declared = set()
+    for node in ast.parse(inspect.getsource(module)).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                if isinstance(statement, ast.ImportFrom):
+                    declared |= {alias.asname or alias.name for alias in statement.names}
+    return declared
+
+
+@pytest.mark.parametrize(
+    "name", ["numind.openapi_client", "numind.openapi_client.models", "numind.openapi_client.auth"]
+)
+def test_type_checkers_see_every_public_name_and_no_lazy_hook(name: str) -> None:
+    module = importlib.import_module(name)
+    # The lazy __getattr__ is hidden from type checkers (a misspelt name would be Any, not an
+    # error), so each public name must be declared for them, and only public names.
+    assert _declared_for_type_checkers(module) == set(module.__all__) - {"__version__"}
+    tree = ast.parse(inspect.getsource(module))
+    hooks = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"]
+    assert hooks == [], "a module-level __getattr__ that type checkers see"
+    for public in module.__all__:
+        assert getattr(module, public) is not None
 
 
 def test_api_module_paths_of_the_generated_layout() -> None:

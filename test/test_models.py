@@ -60,7 +60,8 @@ def test_round_trips_keep_wire_names(model: type[sdk.User]) -> None:
     assert json.loads(from_json.to_json()) == wire
     assert model.from_json(from_json.to_json()) == from_json
     shown = ast.literal_eval(from_json.to_str())
-    secret_wire_names = {model.model_fields[name].alias or name for name in model.secret_fields}
+    fields = model.model_fields
+    secret_wire_names = {fields[name].serialization_alias or name for name in model.secret_fields}
     assert shown == {k: "<redacted>" if k in secret_wire_names else v for k, v in wire.items()}
     assert model.from_dict(None) is None
 
@@ -120,7 +121,7 @@ def test_token_request_uses_the_discriminator_not_trial() -> None:
     # about the code variant's fields, not a silent match of the other variant.
     with pytest.raises(ValidationError) as caught:
         TokenRequest.from_dict({"type": "ai.numind.extract.shared.TokenCodeRequest", "token": "r"})
-    assert {e["loc"][-1] for e in caught.value.errors()} == {"code", "redirectUri", "token"}
+    assert {e["loc"][-1] for e in caught.value.errors()} == {"code", "redirect_uri", "token"}
 
 
 def test_token_request_names_the_allowed_types() -> None:

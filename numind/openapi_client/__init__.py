@@ -20,9 +20,11 @@ from numind import __version__
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
+    from ._types import RequestOptions
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
     from .api_response import ApiResponse
+    from .auth import CredentialStoreError, LoginError, LoginRequiredError, SessionNotRevokedWarning
     from .configuration import Configuration
     from .exceptions import (
         ApiAttributeError,
@@ -42,11 +44,14 @@ if TYPE_CHECKING:
         UnauthorizedException,
         UnprocessableEntityException,
     )
-    from .models.create_or_update_user_token import CreateOrUpdateUserToken
+    from .models.create_or_update_user_token import (
+        CreateOrUpdateUserToken,
+        CreateOrUpdateUserTokenDict,
+    )
     from .models.error import Error
-    from .models.token_code_request import TokenCodeRequest
-    from .models.token_refresh_request import TokenRefreshRequest
-    from .models.token_request import TokenRequest
+    from .models.token_code_request import TokenCodeRequest, TokenCodeRequestDict
+    from .models.token_refresh_request import TokenRefreshRequest, TokenRefreshRequestDict
+    from .models.token_request import TokenRequest, TokenRequestDict
     from .models.token_response import TokenResponse
     from .models.user import User
     from .models.user_token_response import UserTokenResponse
@@ -67,15 +72,24 @@ __all__ = [
     "Configuration",
     "ConflictException",
     "CreateOrUpdateUserToken",
+    "CreateOrUpdateUserTokenDict",
+    "CredentialStoreError",
     "Error",
     "ForbiddenException",
+    "LoginError",
+    "LoginRequiredError",
     "NotFoundException",
     "OpenApiException",
+    "RequestOptions",
     "RetryPolicy",
     "ServiceException",
+    "SessionNotRevokedWarning",
     "TokenCodeRequest",
+    "TokenCodeRequestDict",
     "TokenRefreshRequest",
+    "TokenRefreshRequestDict",
     "TokenRequest",
+    "TokenRequestDict",
     "TokenResponse",
     "TooManyRequestsException",
     "UnauthorizedException",
@@ -90,6 +104,12 @@ _MODULES = {
     "ApiResponse": ".api_response",
     "Configuration": ".configuration",
     "RetryPolicy": "._retry",
+    "RequestOptions": "._types",
+    # the errors of signing in, where ``auth`` declares them
+    "CredentialStoreError": ".auth",
+    "LoginError": ".auth",
+    "LoginRequiredError": ".auth",
+    "SessionNotRevokedWarning": ".auth",
 }
 
 
@@ -101,12 +121,16 @@ def _module_of(name: str) -> str:
     return ".exceptions" if name in exceptions.__all__ else ".models"
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__ or name == "__version__":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_module_of(name), __name__), name)
-    globals()[name] = value
-    return value
+# Hidden from type checkers, which would otherwise take any name for one that exists (as
+# Any), a misspelt import too: they see exactly the names imported above.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name not in __all__ or name == "__version__":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(_module_of(name), __name__), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -82,8 +82,11 @@ class TimeoutSetting(NamedTuple):
         total: Optional[float] = None,
         given: Union[float, urllib3.Timeout, None] = None,
     ) -> TimeoutSetting:
+        # What urllib3 would allow a read just after connecting: the read part, or the total.
+        started = attempt.clone()
+        started.start_connect()
+        read = started.read_timeout
         longest = _longest_attempt(attempt)
-        read = attempt._read
         return cls(attempt, total, given, longest, float(read) if _is_seconds(read) else longest)  # type: ignore[arg-type]
 
     def deadline(self, call_timeout: Optional[float]) -> Deadline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, FrozenSet, Mapping, Optional, Union
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Sequence, Union, cast
 
 __all__ = [
     "REDACTED",
@@ -69,8 +69,11 @@ def mask_secrets(body: Any) -> Any:
     if isinstance(body, str):
         return Secret(body)  # a body that is one JSON string: the logout's refresh token
     if isinstance(body, dict):
-        secret = _secret_keys(body)
-        return {k: Secret(v) if k in secret and isinstance(v, str) else v for k, v in body.items()}
+        mapping = cast("Dict[str, Any]", body)
+        secret = _secret_keys(mapping)
+        return {
+            k: Secret(v) if k in secret and isinstance(v, str) else v for k, v in mapping.items()
+        }
     return body
 
 
@@ -114,10 +117,11 @@ def _described(body: Union[bytes, str], content_type: Optional[str]) -> str:
 
 def _redacted(value: Any, top: bool = False) -> Any:
     if isinstance(value, dict):
-        secret = _secret_keys(value)
-        return {k: REDACTED if k in secret else _redacted(v) for k, v in value.items()}
+        mapping = cast("Dict[str, Any]", value)
+        secret = _secret_keys(mapping)
+        return {k: REDACTED if k in secret else _redacted(v) for k, v in mapping.items()}
     if isinstance(value, list):
-        return [_redacted(item) for item in value]
+        return [_redacted(item) for item in cast("Sequence[Any]", value)]
     # A body that is one JSON string is the refresh token of a logout.
     if top and isinstance(value, str):
         return REDACTED

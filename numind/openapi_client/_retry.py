@@ -190,15 +190,16 @@ def to_retry(value: Union[int, Retry, None]) -> Retry:
     if value is None:
         return RetryPolicy()
     if type(value) is Retry:
-        settings = {name: getattr(value, name) for name in _RETRY_SETTINGS}
+        settings: Dict[str, Any] = {name: getattr(value, name) for name in _RETRY_SETTINGS}
         if value.allowed_methods is Retry.DEFAULT_ALLOWED_METHODS:
             settings["allowed_methods"] = RetryPolicy.ALLOWED_METHODS
         if value.other is None:
             settings["other"] = 0
-        return RetryPolicy(**{**settings, "raise_on_status": False, "redirect": False})
+        settings.update(raise_on_status=False, redirect=False)
+        return RetryPolicy(**settings)
     if isinstance(value, Retry):
         return value.new(raise_on_status=False, redirect=False)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ApiTypeError(
             f"Invalid retries {value!r}: give a number of retries (an int such as 2; 0 turns "
             "retries off) or a urllib3.Retry"
@@ -227,6 +228,10 @@ class CoolDowns:
         #: origin -> (end, as time.monotonic(); the 429 answer that asked for it)
         self._until: Dict[str, Tuple[float, Any]] = {}
 
+    def __bool__(self) -> bool:
+        """Whether any origin may be cooling down (a cheap check before every attempt)."""
+        return bool(self._until)
+
     def start(self, origin: str, seconds: float, response: Any) -> None:
         """``response`` (a 429) asked this client to wait ``seconds`` before it sends again."""
         until = time.monotonic() + seconds
@@ -237,8 +242,6 @@ class CoolDowns:
 
     def remaining(self, origin: str) -> Tuple[float, Any]:
         """Seconds left of the cool-down of ``origin`` (0 when none) and the 429 that asked."""
-        if not self._until:  # the usual case: one falsy check per attempt
-            return 0.0, None
         entry = self._until.get(origin)
         if entry is None:
             return 0.0, None
@@ -294,7 +297,7 @@ class CallRetries:
         Raises ``TooManyRequestsException`` (nothing is sent) when the cool-down ends after
         the deadline.
         """
-        if not self.cool_downs._until:  # the usual case: no cool-down anywhere
+        if not self.cool_downs:  # the usual case: no cool-down anywhere
             return 0.0
         left, asked_by = self.cool_downs.remaining(self._origin)
         if left <= 0:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, TypedDict, Union
 
 import urllib3
+
+__all__ = [
+    "RESTResponseType",
+    "RequestAuth",
+    "RequestHeaders",
+    "RequestOptions",
+    "RequestTimeout",
+]
 
 #: ``_request_timeout``: total seconds, ``(connect, read)`` seconds, or a urllib3 ``Timeout``.
 RequestTimeout = Union[None, float, Tuple[float, float], urllib3.Timeout]
@@ -12,3 +20,30 @@ RequestTimeout = Union[None, float, Tuple[float, float], urllib3.Timeout]
 RequestAuth = Optional[Dict[str, Any]]
 #: ``_headers``: extra request headers; they win over the client's default headers.
 RequestHeaders = Optional[Mapping[str, str]]
+#: What ``*_without_preload_content`` returns: the transport's own response, body unread
+#: (urllib3's pools declare ``BaseHTTPResponse``).
+RESTResponseType = urllib3.BaseHTTPResponse
+
+
+# typing's TypedDict, not typing_extensions': importing the package loads no
+# typing_extensions (7 ms); Unpack, from typing_extensions, only appears in annotations.
+class RequestOptions(TypedDict, total=False):
+    """The keyword options that every API method takes, all optional.
+
+    Typed once here and taken as ``**options: Unpack[RequestOptions]`` (PEP 692), so that
+    checkers and editors know each of them, and a misspelt one is an error (at run time
+    too: a ``TypeError`` that names it).
+    """
+
+    #: Timeout of each attempt of this call, in seconds, ``(connect, read)`` or a
+    #: ``urllib3.Timeout``.
+    _request_timeout: RequestTimeout
+    #: Credentials for this call instead of the configured ones: an entry of
+    #: ``Configuration.auth_settings()``.
+    _request_auth: RequestAuth
+    #: Media type of the request body (only ``application/json``).
+    _content_type: Optional[str]
+    #: Extra request headers; they win over the client's default headers.
+    _headers: RequestHeaders
+    #: Send this call to server ``_host_index`` of ``Configuration.get_host_settings()``.
+    _host_index: Optional[int]

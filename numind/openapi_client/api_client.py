@@ -50,7 +50,7 @@ import urllib3
 from numind import __version__
 
 from ._deadline import Deadline, TimeoutSetting, parse_timeout
-from ._endpoint import Endpoint, Param, RequestOptions
+from ._endpoint import CallOptions, Endpoint, Param
 from ._headers import check_headers, find_header, set_header
 from ._redact import Secret, mask_secrets, redact_body, redact_headers, redact_url
 from ._retry import CallRetries, CoolDowns, to_retry
@@ -152,7 +152,7 @@ class ApiClient:
     # -- the pipeline of the API classes --------------------------------------------------
 
     def invoke(
-        self, endpoint: Endpoint[T], args: Sequence[Any], options: RequestOptions
+        self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
         response = self._send(endpoint, args, options)
@@ -163,7 +163,7 @@ class ApiClient:
         )
 
     def invoke_unread(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
     ) -> urllib3.BaseHTTPResponse:
         """Call ``endpoint`` and return urllib3's response with its body unread.
 
@@ -176,7 +176,7 @@ class ApiClient:
         return response.response
 
     def _send(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: RequestOptions
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
     ) -> RESTResponse:
         # One host and one deadline for the whole call: the request, a refresh it needs
         # and a replay, even if another thread changes the configuration meanwhile.
@@ -212,20 +212,21 @@ class ApiClient:
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """A ``TokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        from .api.authentication_api import _POST_TOKEN  # the api module imports this one
+        # The api module imports this one, so it is imported on first use.
+        from .api.authentication_api import _POST_TOKEN  # pyright: ignore[reportPrivateUsage]
 
         request = {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": refresh_token}
-        options = RequestOptions(host=base_url, deadline=deadline)
+        options = CallOptions(host=base_url, deadline=deadline)
         return self.invoke(_POST_TOKEN, (request,), options).data
 
     def _timeout_setting(self, request_timeout: RequestTimeout) -> TimeoutSetting:
         """The call's timeout: its own ``_request_timeout``, else the configuration's."""
         if request_timeout is None:
-            return self.configuration._timeout_setting
+            return self.configuration._timeout_setting  # pyright: ignore[reportPrivateUsage]
         return parse_timeout(request_timeout)
 
     def _stored_login_for(
-        self, endpoint: Endpoint[Any], options: RequestOptions, host: str
+        self, endpoint: Endpoint[Any], options: CallOptions, host: str
     ) -> Optional[Credentials]:
         """The stored login that authenticates this call to ``host``, if any."""
         configuration = self.configuration
@@ -245,7 +246,7 @@ class ApiClient:
         self,
         endpoint: Endpoint[Any],
         args: Sequence[Any],
-        options: RequestOptions,
+        options: CallOptions,
         host: str,
         bearer: Optional[str] = None,
     ) -> RequestSerialized:
@@ -253,9 +254,10 @@ class ApiClient:
         query_params: List[Tuple[str, Any]] = []
         body: Any = None
         validate = self.configuration.client_side_validation
-        for param, value in zip(endpoint.params, args):
-            if validate or not isinstance(value, dict):
-                value = _checked_argument(endpoint, param, value)
+        for param, given in zip(endpoint.params, args):
+            value: Any = given
+            if validate or not isinstance(given, dict):
+                value = _checked_argument(endpoint, param, given)
             if param.location == "path":
                 path_params[param.wire_name] = value
             elif param.location == "query":
@@ -488,7 +490,7 @@ class ApiClient:
         if isinstance(obj, (list, tuple)):
             return [
                 item if type(item) in _JSON_SCALARS else self.sanitize_for_serialization(item)
-                for item in obj
+                for item in cast("Sequence[Any]", obj)
             ]
         if isinstance(obj, (datetime.datetime, datetime.date)):
             return obj.isoformat()
@@ -497,7 +499,7 @@ class ApiClient:
         if isinstance(obj, dict):
             return {
                 key: val if type(val) in _JSON_SCALARS else self.sanitize_for_serialization(val)
-                for key, val in obj.items()
+                for key, val in cast("Mapping[Any, Any]", obj).items()
             }
         to_dict = getattr(obj, "to_dict", None)
         if callable(to_dict):
@@ -523,10 +525,11 @@ class ApiClient:
                 value = json.dumps(value)
             if isinstance(value, (list, tuple)):
                 fmt = (collection_formats or {}).get(name, "csv")
+                elements = cast("Sequence[Any]", value)
                 if fmt == "multi":
-                    pairs.extend((name, str(item)) for item in value)
+                    pairs.extend((name, str(item)) for item in elements)
                     continue
-                value = delimiters[fmt].join(str(item) for item in value)
+                value = delimiters[fmt].join(str(item) for item in elements)
             pairs.append((name, str(value)))
         return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
@@ -625,7 +628,7 @@ def _describe(exc: BaseException) -> str:
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return str(exc)
-    parts = []
+    parts: List[str] = []
     for error in cast("ValidationError", exc).errors(include_input=False, include_url=False):
         loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("ai.numind."))
         msg = error["msg"]

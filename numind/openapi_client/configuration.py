@@ -250,9 +250,7 @@ class Configuration:
 
     @max_response_size.setter
     def max_response_size(self, value: Optional[int]) -> None:
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
+        if value is not None and (type(value) is not int or value < 1):
             raise ApiValueError(
                 f"Invalid max_response_size {value!r}: give a number of bytes >= 1, such as "
                 "64 * 1024 * 1024, or None for the default of 32 MiB"
@@ -318,7 +316,8 @@ class Configuration:
         server = servers[index]
         url: str = server["url"]
         for name, spec in server.get("variables", {}).items():
-            value = (variables or {}).get(name, spec["default_value"])
+            default: str = spec["default_value"]
+            value = (variables or {}).get(name, default)
             allowed = spec.get("enum_values")
             if allowed and value not in allowed:
                 raise ApiValueError(
@@ -439,7 +438,7 @@ class Configuration:
 
 
 def _checked_host(host: str) -> str:
-    if not isinstance(host, str) or not host.startswith(("http://", "https://")):
+    if not isinstance(host, str) or not host.startswith(("http://", "https://")):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ApiValueError(
             f"Invalid host {host!r}: give the full base URL with its scheme and base path, "
             f"such as {DEFAULT_HOST!r}"

@@ -9,16 +9,23 @@
     ├── ApiAttributeError (AttributeError)
     ├── ApiConnectionError                the server could not be reached or the connection failed
     │   └── ApiTimeoutError               no answer within the timeout
-    └── ApiException                      the server answered with an error status, or an
-        │                                 answer that could not be decoded
-        ├── BadRequestException           400
-        ├── UnauthorizedException         401
-        ├── ForbiddenException            403
-        ├── NotFoundException             404
-        ├── ConflictException             409
-        ├── UnprocessableEntityException  422
-        ├── TooManyRequestsException      429 (after the retries; see ``Retry-After``)
-        └── ServiceException              5xx
+    ├── ApiException                      the server answered with an error status, or an
+    │   │                                 answer that could not be decoded
+    │   ├── BadRequestException           400
+    │   ├── UnauthorizedException         401
+    │   ├── ForbiddenException            403
+    │   ├── NotFoundException             404
+    │   ├── ConflictException             409
+    │   ├── UnprocessableEntityException  422
+    │   ├── TooManyRequestsException      429 (after the retries; see ``Retry-After``)
+    │   └── ServiceException              5xx
+    ├── LoginError                        ``auth.login()`` did not complete
+    ├── LoginRequiredError                no usable login: sign in again
+    └── CredentialStoreError              the credential file is unsafe or unreadable
+
+The last three are the errors of signing in: they live in ``numind.openapi_client.auth``
+(which this module must not import) and are exported by ``numind.openapi_client`` too,
+with ``auth.SessionNotRevokedWarning``.
 
 ``ApiException.from_response`` is the one place that maps a status to its class.
 """

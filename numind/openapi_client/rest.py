@@ -486,12 +486,13 @@ class HTTPSConnection(_ConnectFirst, _Urllib3HTTPSConnection):
     response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
 
 
+# urllib3's own connection classes fail its pool's protocol for pyright in the same way.
 class HTTPConnectionPool(_Urllib3HTTPConnectionPool):
-    ConnectionCls = HTTPConnection
+    ConnectionCls = HTTPConnection  # pyright: ignore[reportAssignmentType]
 
 
 class HTTPSConnectionPool(_Urllib3HTTPSConnectionPool):
-    ConnectionCls = HTTPSConnection
+    ConnectionCls = HTTPSConnection  # pyright: ignore[reportAssignmentType]
 
 
 _BOUNDED_POOLS: Dict[str, Any] = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}

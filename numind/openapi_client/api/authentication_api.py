@@ -7,10 +7,12 @@ typed, one-line calls into the one pipeline of ``ApiClient``:
 - ``op_with_http_info(...)`` returns an ``ApiResponse`` (status, headers, data, raw body);
 - ``op_without_preload_content(...)`` returns urllib3's response with its body unread.
 
-Every method also takes the keyword options ``_request_timeout`` (seconds, or
-``(connect, read)``), ``_request_auth`` (an entry of ``Configuration.auth_settings()``
-that replaces it for this call), ``_content_type``, ``_headers`` (they win over the
-client's default headers) and ``_host_index``. A failed call raises an ``ApiException``
+Every method also takes the keyword options of ``RequestOptions``: ``_request_timeout``
+(seconds, or ``(connect, read)``), ``_request_auth`` (an entry of
+``Configuration.auth_settings()`` that replaces it for this call), ``_content_type``,
+``_headers`` (they win over the client's default headers) and ``_host_index``; any other
+keyword is a ``TypeError``. A model argument also takes its dict form, typed by the
+``...Dict`` of the model (wire names). A failed call raises an ``ApiException``
 subclass; a bad argument raises ``ApiTypeError`` or ``ApiValueError`` before anything
 is sent.
 """
@@ -19,25 +21,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-import urllib3
-
-from .._endpoint import Endpoint, Param, RequestOptions
+from .._endpoint import Endpoint, Param, call_options, with_option_signatures
 from ..api_client import ApiClient
+from ..exceptions import ApiTypeError
 
 if TYPE_CHECKING:
-    from .._types import RequestAuth, RequestHeaders, RequestTimeout
+    from typing_extensions import Unpack
+
+    from .._types import RequestOptions, RESTResponseType
     from ..api_response import ApiResponse
-    from ..models.create_or_update_user_token import CreateOrUpdateUserToken
+    from ..models.create_or_update_user_token import (
+        CreateOrUpdateUserToken,
+        CreateOrUpdateUserTokenDict,
+    )
     from ..models.token_code_request import TokenCodeRequest
     from ..models.token_refresh_request import TokenRefreshRequest
-    from ..models.token_request import TokenRequest
+    from ..models.token_request import TokenRequest, TokenRequestDict
     from ..models.token_response import TokenResponse
     from ..models.user import User
     from ..models.user_token_response import UserTokenResponse
 
-    #: a model argument may also be a dict with wire names, as in the docs
-    TokenRequestArg = Union[TokenRequest, TokenCodeRequest, TokenRefreshRequest, Dict[str, Any]]
-    UserTokenArg = Union[CreateOrUpdateUserToken, Dict[str, Any]]
+    #: a model argument may also be its dict form, with wire names, as in the docs
+    TokenRequestArg = Union[TokenRequest, TokenCodeRequest, TokenRefreshRequest, TokenRequestDict]
+    UserTokenArg = Union[CreateOrUpdateUserToken, CreateOrUpdateUserTokenDict]
 
 __all__ = ["AuthenticationApi"]
 
@@ -130,465 +136,234 @@ _UPDATE_USER_TOKEN: Endpoint[UserTokenResponse] = Endpoint(
 )
 
 
+@with_option_signatures
 class AuthenticationApi:
     """The authentication operations of the NuExtract API.
 
     :param api_client: the client that sends the requests; ``ApiClient.get_default()``
-        when omitted.
+        when omitted. Anything else than an ``ApiClient`` raises ``ApiTypeError``.
     """
 
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
-        self.api_client = api_client if api_client is not None else ApiClient.get_default()
+        self.api_client = _checked_client(api_client)
 
     def delete_api_auth_user_tokens_usertokenid(
-        self,
-        user_token_id: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, user_token_id: str, **options: Unpack[RequestOptions]
     ) -> None:
         """Delete a user token (API key); it stops authenticating at once."""
-        self.api_client.invoke(
-            _DELETE_USER_TOKEN,
-            (user_token_id,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        self.api_client.invoke(_DELETE_USER_TOKEN, (user_token_id,), call_options(options))
 
     def delete_api_auth_user_tokens_usertokenid_with_http_info(
-        self,
-        user_token_id: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, user_token_id: str, **options: Unpack[RequestOptions]
     ) -> ApiResponse[None]:
         """Call ``delete_api_auth_user_tokens_usertokenid``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(
-            _DELETE_USER_TOKEN,
-            (user_token_id,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke(_DELETE_USER_TOKEN, (user_token_id,), call_options(options))
 
     def delete_api_auth_user_tokens_usertokenid_without_preload_content(
-        self,
-        user_token_id: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, user_token_id: str, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``delete_api_auth_user_tokens_usertokenid``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
         return self.api_client.invoke_unread(
-            _DELETE_USER_TOKEN,
-            (user_token_id,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _DELETE_USER_TOKEN, (user_token_id,), call_options(options)
         )
 
-    def get_api_auth(
-        self,
-        redirect_uri: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> str:
+    def get_api_auth(self, redirect_uri: str, **options: Unpack[RequestOptions]) -> str:
         """Get the URL where the user signs in; it redirects to ``redirect_uri?code=...``."""
-        return self.api_client.invoke(
-            _GET_AUTH,
-            (redirect_uri,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        ).data
+        return self.api_client.invoke(_GET_AUTH, (redirect_uri,), call_options(options)).data
 
     def get_api_auth_with_http_info(
-        self,
-        redirect_uri: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, redirect_uri: str, **options: Unpack[RequestOptions]
     ) -> ApiResponse[str]:
         """Call ``get_api_auth``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(
-            _GET_AUTH,
-            (redirect_uri,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke(_GET_AUTH, (redirect_uri,), call_options(options))
 
     def get_api_auth_without_preload_content(
-        self,
-        redirect_uri: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, redirect_uri: str, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``get_api_auth``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(
-            _GET_AUTH,
-            (redirect_uri,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke_unread(_GET_AUTH, (redirect_uri,), call_options(options))
 
-    def get_api_auth_me(
-        self,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> User:
+    def get_api_auth_me(self, **options: Unpack[RequestOptions]) -> User:
         """Get the user that the access token or API key belongs to."""
-        return self.api_client.invoke(
-            _GET_ME,
-            (),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        ).data
+        return self.api_client.invoke(_GET_ME, (), call_options(options)).data
 
     def get_api_auth_me_with_http_info(
-        self,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, **options: Unpack[RequestOptions]
     ) -> ApiResponse[User]:
         """Call ``get_api_auth_me``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(
-            _GET_ME,
-            (),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke(_GET_ME, (), call_options(options))
 
     def get_api_auth_me_without_preload_content(
-        self,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``get_api_auth_me``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(
-            _GET_ME,
-            (),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke_unread(_GET_ME, (), call_options(options))
 
     def get_api_auth_user_tokens(
-        self,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, **options: Unpack[RequestOptions]
     ) -> List[UserTokenResponse]:
         """List the user tokens (API keys) of the user."""
-        return self.api_client.invoke(
-            _LIST_USER_TOKENS,
-            (),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        ).data
+        return self.api_client.invoke(_LIST_USER_TOKENS, (), call_options(options)).data
 
     def get_api_auth_user_tokens_with_http_info(
-        self,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, **options: Unpack[RequestOptions]
     ) -> ApiResponse[List[UserTokenResponse]]:
         """Call ``get_api_auth_user_tokens``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(
-            _LIST_USER_TOKENS,
-            (),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke(_LIST_USER_TOKENS, (), call_options(options))
 
     def get_api_auth_user_tokens_without_preload_content(
-        self,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``get_api_auth_user_tokens``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(
-            _LIST_USER_TOKENS,
-            (),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke_unread(_LIST_USER_TOKENS, (), call_options(options))
 
-    def post_api_auth_logout(
-        self,
-        body: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> Dict[str, Any]:
+    def post_api_auth_logout(self, body: str, **options: Unpack[RequestOptions]) -> Dict[str, Any]:
         """End the session of a refresh token (``body``): it and its access tokens stop working."""
-        return self.api_client.invoke(
-            _LOGOUT,
-            (body,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        ).data
+        return self.api_client.invoke(_LOGOUT, (body,), call_options(options)).data
 
     def post_api_auth_logout_with_http_info(
-        self,
-        body: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, body: str, **options: Unpack[RequestOptions]
     ) -> ApiResponse[Dict[str, Any]]:
         """Call ``post_api_auth_logout``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(
-            _LOGOUT,
-            (body,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke(_LOGOUT, (body,), call_options(options))
 
     def post_api_auth_logout_without_preload_content(
-        self,
-        body: str,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, body: str, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``post_api_auth_logout``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(
-            _LOGOUT,
-            (body,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke_unread(_LOGOUT, (body,), call_options(options))
 
     def post_api_auth_token(
-        self,
-        token_request: TokenRequestArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
     ) -> TokenResponse:
         """Exchange an authorization code, or a refresh token, for an access token."""
-        return self.api_client.invoke(
-            _POST_TOKEN,
-            (token_request,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        ).data
+        return self.api_client.invoke(_POST_TOKEN, (token_request,), call_options(options)).data
 
     def post_api_auth_token_with_http_info(
-        self,
-        token_request: TokenRequestArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
     ) -> ApiResponse[TokenResponse]:
         """Call ``post_api_auth_token``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(
-            _POST_TOKEN,
-            (token_request,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke(_POST_TOKEN, (token_request,), call_options(options))
 
     def post_api_auth_token_without_preload_content(
-        self,
-        token_request: TokenRequestArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``post_api_auth_token``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(
-            _POST_TOKEN,
-            (token_request,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
-        )
+        return self.api_client.invoke_unread(_POST_TOKEN, (token_request,), call_options(options))
 
     def post_api_auth_user_tokens(
-        self,
-        create_or_update_user_token: UserTokenArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, create_or_update_user_token: UserTokenArg, **options: Unpack[RequestOptions]
     ) -> UserTokenResponse:
         """Create a user token (API key); its ``token`` is the secret."""
         return self.api_client.invoke(
-            _CREATE_USER_TOKEN,
-            (create_or_update_user_token,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
         ).data
 
     def post_api_auth_user_tokens_with_http_info(
-        self,
-        create_or_update_user_token: UserTokenArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        self, create_or_update_user_token: UserTokenArg, **options: Unpack[RequestOptions]
     ) -> ApiResponse[UserTokenResponse]:
         """Call ``post_api_auth_user_tokens``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
         return self.api_client.invoke(
-            _CREATE_USER_TOKEN,
-            (create_or_update_user_token,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
         )
 
     def post_api_auth_user_tokens_without_preload_content(
-        self,
-        create_or_update_user_token: UserTokenArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        self, create_or_update_user_token: UserTokenArg, **options: Unpack[RequestOptions]
+    ) -> RESTResponseType:
         """Call ``post_api_auth_user_tokens``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
         return self.api_client.invoke_unread(
-            _CREATE_USER_TOKEN,
-            (create_or_update_user_token,),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
         )
 
     def put_api_auth_user_tokens_usertokenid(
         self,
         user_token_id: str,
         create_or_update_user_token: UserTokenArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        **options: Unpack[RequestOptions],
     ) -> UserTokenResponse:
         """Rename a user token (API key)."""
         return self.api_client.invoke(
-            _UPDATE_USER_TOKEN,
-            (user_token_id, create_or_update_user_token),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
         ).data
 
     def put_api_auth_user_tokens_usertokenid_with_http_info(
         self,
         user_token_id: str,
         create_or_update_user_token: UserTokenArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
+        **options: Unpack[RequestOptions],
     ) -> ApiResponse[UserTokenResponse]:
         """Call ``put_api_auth_user_tokens_usertokenid``; return an ``ApiResponse``.
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
         return self.api_client.invoke(
-            _UPDATE_USER_TOKEN,
-            (user_token_id, create_or_update_user_token),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
         )
 
     def put_api_auth_user_tokens_usertokenid_without_preload_content(
         self,
         user_token_id: str,
         create_or_update_user_token: UserTokenArg,
-        *,
-        _request_timeout: RequestTimeout = None,
-        _request_auth: RequestAuth = None,
-        _content_type: Optional[str] = None,
-        _headers: RequestHeaders = None,
-        _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+        **options: Unpack[RequestOptions],
+    ) -> RESTResponseType:
         """Call ``put_api_auth_user_tokens_usertokenid``; return the urllib3 response, unread.
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
         return self.api_client.invoke_unread(
-            _UPDATE_USER_TOKEN,
-            (user_token_id, create_or_update_user_token),
-            RequestOptions(_request_timeout, _request_auth, _content_type, _headers, _host_index),
+            _UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
         )
+
+
+def _checked_client(api_client: object) -> ApiClient:
+    if api_client is None:
+        return ApiClient.get_default()
+    if isinstance(api_client, ApiClient):
+        return api_client
+    raise ApiTypeError(
+        f"AuthenticationApi() takes an ApiClient, not a {type(api_client).__name__}: "
+        "pass ApiClient(configuration), e.g. "
+        "`with ApiClient(configuration) as api_client: api = AuthenticationApi(api_client)`"
+    )

@@ -67,12 +67,15 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_MODULES.get(name, "._store"), __name__), name)
-    globals()[name] = value
-    return value
+# Hidden from type checkers, which would otherwise take any name for one that exists.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(_MODULES.get(name, "._store"), __name__), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from ..api.authentication_api import AuthenticationApi
-from ..api_client import ApiClient, _bearer_auth
+from ..api_client import ApiClient, _bearer_auth  # pyright: ignore[reportPrivateUsage]
 from ..configuration import Configuration
 from ..exceptions import ApiException, OpenApiException
 from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
@@ -170,7 +170,7 @@ def _revoke(configuration: Configuration, login: StoredLogin) -> None:
         )
 
         def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
-            return client._refresh_tokens(login.base_url, refresh_token, deadline)
+            return client._refresh_tokens(login.base_url, refresh_token, deadline)  # pyright: ignore[reportPrivateUsage]
 
         for attempt in range(2):
             token = login.bearer(exchange, deadline)

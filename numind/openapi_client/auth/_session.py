@@ -16,7 +16,7 @@ import contextlib
 import datetime
 import threading
 import time
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Generator, Optional
 
 from .._redact import Secret
 from ..exceptions import ApiException, ApiTimeoutError, OpenApiException
@@ -98,7 +98,7 @@ class StoredLogin:
                 self._refresh(exchange, token, deadline)
 
     @contextlib.contextmanager
-    def _refreshing(self, deadline: Deadline) -> Iterator[None]:
+    def _refreshing(self, deadline: Deadline) -> Generator[None, None, None]:
         """Hold the refresh lock, waiting for another thread's refresh at most until the
         deadline."""
         if not self._lock.acquire(timeout=max(deadline.remaining(), 0.0)):

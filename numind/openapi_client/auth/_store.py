@@ -25,7 +25,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Generator, Optional, cast
 
 from ..exceptions import ApiTimeoutError, OpenApiException
 
@@ -148,7 +148,7 @@ class CredentialStore:
             return True
 
     @contextlib.contextmanager
-    def locked(self, timeout: Optional[float] = None) -> Iterator[None]:
+    def locked(self, timeout: Optional[float] = None) -> Generator[None, None, None]:
         """Hold the store's exclusive lock (across processes) for a read-modify-write.
 
         Waits for the lock at most ``timeout`` seconds (None: ``LOCK_TIMEOUT``), then
@@ -179,10 +179,12 @@ class CredentialStore:
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise self._corrupt() from None
-        logins = document.get("logins") if isinstance(document, dict) else None
+        logins = (
+            cast("Dict[str, Any]", document).get("logins") if isinstance(document, dict) else None
+        )
         if not isinstance(logins, dict):
             raise self._corrupt()
-        return logins
+        return cast("Dict[str, Any]", logins)
 
     def _check_safe(self, info: os.stat_result) -> None:
         if stat.S_ISLNK(info.st_mode):

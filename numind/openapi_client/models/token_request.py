@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Optional, Set, Union
+from typing import Any, ClassVar, Dict, Mapping, Set, Union
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 from typing_extensions import Annotated, Self
 
 from ._base import ApiModel
-from .token_code_request import TokenCodeRequest
-from .token_refresh_request import TokenRefreshRequest
+from .token_code_request import TokenCodeRequest, TokenCodeRequestDict
+from .token_refresh_request import TokenRefreshRequest, TokenRefreshRequestDict
 
-__all__ = ["TokenRequest"]
+__all__ = ["TokenRequest", "TokenRequestDict"]
+
+#: ``TokenRequest`` as a dict (wire names): one of the variants' dicts, told apart by ``type``.
+TokenRequestDict = Union[TokenCodeRequestDict, TokenRefreshRequestDict]
 
 TokenRequestVariant = Annotated[
     Union[TokenCodeRequest, TokenRefreshRequest], Field(discriminator="type")
 ]
+# The variants hide input values in their errors; the adapter around them must too (a
+# discriminator error would show the whole dict, refresh token included).
 _VARIANT: TypeAdapter[Union[TokenCodeRequest, TokenRefreshRequest]] = TypeAdapter(
-    TokenRequestVariant
+    TokenRequestVariant, config=ConfigDict(hide_input_in_errors=True)
 )
 
 
@@ -38,24 +43,19 @@ class TokenRequest(ApiModel):
         "ai.numind.extract.shared.TokenRefreshRequest": "TokenRefreshRequest",
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args:
-            if len(args) > 1 or kwargs:
-                raise ValueError("TokenRequest takes one positional argument: the variant")
-            kwargs = {"actual_instance": args[0]}
-        super().__init__(**kwargs)
+    def __init__(self, actual_instance: Union[TokenCodeRequest, TokenRefreshRequest]) -> None:
+        # by keyword for pydantic; type checkers see no field on the base class to name
+        super().__init__(**{"actual_instance": actual_instance})
 
     @classmethod
-    def from_dict(cls, obj: Optional[Dict[str, Any]]) -> Optional[Self]:
-        """Create an instance from a wire dict; its ``type`` picks the variant."""
-        if obj is None:
-            return None
-        return cls(actual_instance=_VARIANT.validate_python(obj))
+    def _from_mapping(cls, obj: Mapping[str, Any]) -> Self:
+        # from_dict: the dict is the variant's, and its ``type`` picks the variant
+        return cls(_VARIANT.validate_python(obj))
 
     @classmethod
     def from_json(cls, json_str: Union[str, bytes]) -> Self:
         """Create an instance from a JSON document; its ``type`` picks the variant."""
-        return cls(actual_instance=_VARIANT.validate_json(json_str))
+        return cls(_VARIANT.validate_json(json_str))
 
     def to_dict(self) -> Dict[str, Any]:
         """The wire dict of the wrapped variant."""

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from typing import ClassVar, FrozenSet, Optional
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import StrictInt, StrictStr
+from typing_extensions import Annotated
 
-from ._base import ApiModel
+from ._base import ApiModel, wire
 
 __all__ = ["TokenResponse"]
 
 
 class TokenResponse(ApiModel):
-    """An access token (``token``, valid ``expires_in`` seconds) and its refresh token."""
+    """An access token (``token``, valid ``expires_in`` seconds) and its refresh token.
+
+    The refresh fields are optional in the API: a server may answer without them, and
+    then the session cannot be refreshed (sign in again when ``token`` expires).
+    """
 
     secret_fields: ClassVar[FrozenSet[str]] = frozenset({"token", "refresh_token"})
 
     token: StrictStr
-    expires_in: StrictInt = Field(alias="expiresIn")
-    refresh_token: Optional[StrictStr] = Field(default=None, alias="refreshToken")
-    refresh_expires_in: Optional[StrictInt] = Field(default=None, alias="refreshExpiresIn")
+    expires_in: Annotated[StrictInt, wire("expires_in", "expiresIn")]
+    refresh_token: Annotated[Optional[StrictStr], wire("refresh_token", "refreshToken")] = None
+    refresh_expires_in: Annotated[
+        Optional[StrictInt], wire("refresh_expires_in", "refreshExpiresIn")
+    ] = None

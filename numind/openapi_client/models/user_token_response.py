@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, FrozenSet
 
-from pydantic import Field, StrictStr
+from pydantic import StrictStr
+from typing_extensions import Annotated
 
-from ._base import ApiModel
+from ._base import ApiModel, wire
 
 __all__ = ["UserTokenResponse"]
 
@@ -19,6 +20,6 @@ class UserTokenResponse(ApiModel):
     id: StrictStr
     name: StrictStr
     token: StrictStr
-    user_id: StrictStr = Field(alias="userId")
-    created_at: StrictStr = Field(alias="createdAt")
-    expires_at: StrictStr = Field(alias="expiresAt")
+    user_id: Annotated[StrictStr, wire("user_id", "userId")]
+    created_at: Annotated[StrictStr, wire("created_at", "createdAt")]
+    expires_at: Annotated[StrictStr, wire("expires_at", "expiresAt")]

@@ -21,7 +21,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Set,
+    Tuple,
+    TypeVar,
+    Union,
+    cast,
+)
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 __all__ = ["Exchange", "LocalServer"]
@@ -51,7 +63,7 @@ class _Response:
     status: int
     body: bytes = b""
     content_type: Optional[str] = None
-    headers: List[Tuple[str, str]] = field(default_factory=list)
+    headers: List[Tuple[str, str]] = field(default_factory=list[Tuple[str, str]])
 
 
 def _json(status: int, value: Any, headers: Optional[List[Tuple[str, str]]] = None) -> _Response:
@@ -118,7 +130,7 @@ class _Session:
     email: str
     refresh_token: str = ""
     refresh_expires_at: float = 0.0
-    access_tokens: Set[str] = field(default_factory=set)
+    access_tokens: Set[str] = field(default_factory=set[str])
 
 
 @dataclass
@@ -194,7 +206,7 @@ def _parse_token_name(body: bytes) -> Optional[str]:
     value = _parse_json(body)
     if not isinstance(value, dict):
         return None
-    name = value.get("name")
+    name = cast("Dict[str, Any]", value).get("name")
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_TOKEN_NAME_LENGTH:
         return None
     return name
@@ -346,9 +358,10 @@ class _App:
         return _Response(302, headers=[("Location", location)])
 
     def post_token(self, call: _Call) -> _Response:
-        request = _parse_json(call.body)
-        if not isinstance(request, dict):
+        document = _parse_json(call.body)
+        if not isinstance(document, dict):
             return _bad_body()
+        request = cast("Dict[str, Any]", document)
         kind = request.get("type")
         with self.lock:
             now = self._now()
