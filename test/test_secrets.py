@@ -201,3 +201,21 @@ def test_a_proxy_header_that_http_cannot_carry_is_refused_without_showing_it() -
     with pytest.raises(sdk.ApiValueError, match="Proxy header 'Proxy-Authorization'") as caught:
         sdk.ApiClient(configuration)
     assert "SECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "type_name"),
+    [
+        (b'[{"id": "t1", "token": "SECRET-KEY-5", "name": 7}]', "List[UserTokenResponse]"),
+        (b'{"token": "SECRET-AT-6", "expiresIn": "soon"}', "TokenResponse"),
+        (b'"SECRET-RT-7"', "int"),
+    ],
+)
+def test_a_body_that_does_not_decode_is_not_echoed(body: bytes, type_name: str) -> None:
+    with (
+        sdk.ApiClient(sdk.Configuration(host="http://127.0.0.1:9/v1")) as client,
+        pytest.raises(ValueError) as caught,
+    ):
+        client.deserialize(body, type_name, "application/json")
+    assert "validation error" in str(caught.value)
+    assert "SECRET" not in str(caught.value)

@@ -689,18 +689,20 @@ def _model_class(name: str) -> Any:
 @functools.cache
 def _decoder(type_name: str) -> Callable[[Union[str, bytes]], Any]:
     """The fastest way to decode a JSON body as ``type_name``: straight into the model."""
-    from pydantic import TypeAdapter
+    from pydantic import ConfigDict, TypeAdapter
 
+    # As the models' own: a validation error never shows the input (it may hold tokens).
+    hidden = ConfigDict(hide_input_in_errors=True)
     if type_name == "object":
         return json.loads
     if type_name in ("bytearray", "bytes"):
         return lambda raw: raw
     builtin = {"str": str, "int": int, "float": float, "bool": bool}.get(type_name)
     if builtin is not None:
-        return TypeAdapter(builtin).validate_json
+        return TypeAdapter(builtin, config=hidden).validate_json
     if type_name.startswith("List[") and type_name.endswith("]"):
         list_type: Any = List[_model_class(type_name[5:-1])]  # type: ignore[misc]
-        return TypeAdapter(list_type).validate_json
+        return TypeAdapter(list_type, config=hidden).validate_json
     return cast(
         "Callable[[Union[str, bytes]], Any]",
         _model_class(type_name).model_validate_json,
