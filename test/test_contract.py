@@ -23,7 +23,7 @@ from typing_extensions import Annotated, TypedDict, Unpack
 
 from numind.openapi_client import ApiResponse, AuthenticationApi, RequestOptions
 from numind.openapi_client._endpoint import Endpoint, Param
-from numind.openapi_client.api import authentication_api
+from numind.openapi_client.api import _endpoints as endpoint_descriptions
 from numind.openapi_client.models import DICT_MODULES, MODEL_MODULES, UserTokenResponse
 from numind.openapi_client.models._base import wire
 from numind.openapi_client.rest import RESTResponse
@@ -35,7 +35,7 @@ _PRIMITIVES: dict[str, Any] = {"string": str, "integer": int, "boolean": bool, "
 
 def package_endpoints() -> list[Endpoint[Any]]:
     """Every ``Endpoint`` the api module defines."""
-    return [v for v in vars(authentication_api).values() if isinstance(v, Endpoint)]
+    return [v for v in vars(endpoint_descriptions).values() if isinstance(v, Endpoint)]
 
 
 def package_models() -> dict[str, type[BaseModel]]:

@@ -1,82 +1,53 @@
-"""ApiClient: the one request pipeline that every API method goes through.
+"""ApiClient: the sync driver of the one request pipeline that every API method goes through.
 
 Where each step happens, in the order a call takes them:
 
 - ``invoke`` / ``invoke_unread``: the entry of every ``AuthenticationApi`` method.
-- ``_send``: resolves the host and the deadline once for the call, and picks the
-  credentials; for a stored login (``_credentials.Credentials``) it gets a fresh token
-  first and, on a 401, refreshes once and replays once, all within the same deadline.
-- ``_serialize``: checks the arguments, then ``param_serialize`` builds method, URL,
-  headers and body (auth, path encoding, header checks).
-- ``call_api``: the retry loop. It sends one attempt through
-  ``rest.RESTClientObject.request`` (timeouts cut to the deadline; transport failures
-  become ``ApiConnectionError`` / ``ApiTimeoutError``), asks ``_retry.CallRetries``
-  whether and after which wait to retry, and sleeps; a wait that would pass the deadline
-  is not begun.
-- ``response_deserialize``: picks the type for the status, decodes the body once with a
-  cached pydantic validator, and raises the ``ApiException`` subclass of an error status.
+- ``BaseApiClient._plan`` (``_base_client``, pure, shared with the async client): checks
+  the arguments, builds method, URL, headers and body, and fixes the call's host,
+  timeout, deadline and credentials.
+- ``_send``: for a stored login (``_credentials.Credentials``) gets a fresh token first
+  and, on a 401, refreshes once and replays once, within the same deadline.
+- ``_call``: the retry loop. It sends one attempt through ``rest.RESTClientObject``
+  (timeouts cut to the deadline; transport failures become ``ApiConnectionError`` /
+  ``ApiTimeoutError``), asks ``_retry.CallRetries`` whether and after which wait to
+  retry, and sleeps; a wait that would pass the deadline is not begun.
+- ``response_deserialize`` (pure): picks the type for the status, decodes the body once
+  with a cached pydantic validator, and raises the ``ApiException`` subclass of an error
+  status.
+
+``numind.openapi_client_async.ApiClient`` is the same driver with ``await`` at the I/O.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime
-import decimal
-import enum
 import functools
-import importlib
-import json
-import logging
 import time
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Callable,
-    ClassVar,
-    Dict,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Tuple,
-    TypeVar,
-    Union,
-    cast,
-)
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar, cast
 
 import urllib3
 
-from numind import __version__
-
-from ._deadline import Deadline, TimeoutSetting, parse_timeout
-from ._endpoint import CallOptions, Endpoint, Param
-from ._headers import check_headers, find_header, set_header
-from ._redact import Secret, mask_secrets, redact_body, redact_headers, redact_url
-from ._retry import CallRetries, CoolDowns, to_retry
+from ._base_client import BaseApiClient, CallPlan
+from ._endpoint import CallOptions, Endpoint
 from .api_response import ApiResponse
 from .configuration import Configuration
-from .exceptions import ApiConnectionError, ApiException, ApiTypeError, ApiValueError
+from .exceptions import ApiConnectionError
 from .rest import RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from pydantic import ValidationError
-
-    from ._credentials import Credentials
+    from ._deadline import Deadline
     from ._types import RequestTimeout
     from .models.token_response import TokenResponse
 
 __all__ = ["ApiClient"]
 
 T = TypeVar("T")
-logger = logging.getLogger("numind.openapi_client")
-
-RequestSerialized = Tuple[str, str, Dict[str, str], Any, List[Tuple[str, Any]]]
 
 
-class ApiClient:
+class ApiClient(BaseApiClient):
     """Sends the requests of the API classes and decodes their answers.
 
     One client holds one connection pool: create it once, share it (it is thread-safe),
@@ -88,9 +59,6 @@ class ApiClient:
     :param cookie: a ``Cookie`` header sent with every request.
     """
 
-    PRIMITIVE_TYPES = (float, bool, bytes, str, int)
-    _default: ClassVar[Optional[ApiClient]] = None
-
     def __init__(
         self,
         configuration: Optional[Configuration] = None,
@@ -98,16 +66,8 @@ class ApiClient:
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
     ) -> None:
-        self.configuration = Configuration.get_default() if configuration is None else configuration
+        super().__init__(configuration, header_name, header_value, cookie)
         self.rest_client = RESTClientObject(self.configuration)
-        self._retry_policy = to_retry(self.configuration.retries)
-        #: Rate limits the server announced to this client (shared by all its threads).
-        self._cool_downs = CoolDowns()
-        self.default_headers: Dict[str, str] = {}
-        if header_name is not None and header_value is not None:
-            self.default_headers[header_name] = header_value
-        self.cookie = cookie
-        self.user_agent = f"numind-python/{__version__}"
 
     def __enter__(self) -> ApiClient:
         return self
@@ -124,31 +84,6 @@ class ApiClient:
         """Close the pooled connections. The client can still be used; it reconnects."""
         self.rest_client.close()
 
-    @property
-    def user_agent(self) -> str:
-        """The ``User-Agent`` header: this package and its version."""
-        return self.default_headers["User-Agent"]
-
-    @user_agent.setter
-    def user_agent(self, value: str) -> None:
-        self.default_headers["User-Agent"] = value
-
-    def set_default_header(self, header_name: str, header_value: str) -> None:
-        """Send this header with every request (a call's ``_headers`` still win)."""
-        self.default_headers[header_name] = header_value
-
-    @classmethod
-    def get_default(cls) -> ApiClient:
-        """The client used by API classes created without one."""
-        if cls._default is None:
-            cls._default = cls()
-        return cls._default
-
-    @classmethod
-    def set_default(cls, default: Optional[ApiClient]) -> None:
-        """Make ``default`` the client of API classes created without one."""
-        cls._default = default
-
     # -- the pipeline of the API classes --------------------------------------------------
 
     def invoke(
@@ -157,10 +92,7 @@ class ApiClient:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
         response = self._send(endpoint, args, options)
         response.read()
-        return cast(
-            "ApiResponse[T]",
-            self.response_deserialize(response, endpoint.response_types),
-        )
+        return cast("ApiResponse[T]", self.response_deserialize(response, endpoint.response_types))
 
     def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
@@ -178,173 +110,63 @@ class ApiClient:
     def _send(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
     ) -> RESTResponse:
-        # One host and one deadline for the whole call: the request, a refresh it needs
-        # and a replay, even if another thread changes the configuration meanwhile.
-        host = options.host
-        if host is None:
-            if options.host_index is not None:
-                host = self.configuration.get_host_from_settings(options.host_index)
-            else:
-                host = self.configuration.host
-        setting = self._timeout_setting(options.request_timeout)
-        deadline = options.deadline or setting.deadline(self.configuration.call_timeout)
-        login = self._stored_login_for(endpoint, options, host)
+        plan = self._plan(endpoint, args, options)
+        login = plan.login
         if login is None:
-            method, url, headers, body, _ = self._serialize(endpoint, args, options, host)
-            return self._call(method, url, headers, body, None, setting, deadline)
-
-        def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
-            return self._refresh_tokens(login.base_url, refresh_token, deadline)
-
-        token = login.bearer(exchange, deadline)
-        method, url, headers, body, _ = self._serialize(endpoint, args, options, host, token)
-        response = self._call(method, url, headers, body, None, setting, deadline)
+            return self._call(plan)
+        exchange = functools.partial(self._refresh_tokens, login.base_url)
+        token = login.bearer(exchange, plan.deadline)
+        plan.authorize(token)
+        response = self._call(plan)
         if response.status != 401:
             return response
         # Rejected before its expiry by our clock (revoked, or the clocks differ):
         # refresh once and replay once.
         response.read()
-        login.refused(token, exchange, deadline)
-        set_header(headers, "Authorization", Secret("Bearer " + login.bearer(exchange, deadline)))
-        return self._call(method, url, headers, body, None, setting, deadline)
+        login.refused(token, exchange, plan.deadline)
+        plan.authorize(login.bearer(exchange, plan.deadline))
+        return self._call(plan)
 
     def _refresh_tokens(
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """A ``TokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        # The api module imports this one, so it is imported on first use.
-        from .api.authentication_api import _POST_TOKEN  # pyright: ignore[reportPrivateUsage]
+        return self.invoke(*self._refresh_call(base_url, refresh_token, deadline)).data
 
-        request = {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": refresh_token}
-        options = CallOptions(host=base_url, deadline=deadline)
-        return self.invoke(_POST_TOKEN, (request,), options).data
-
-    def _timeout_setting(self, request_timeout: RequestTimeout) -> TimeoutSetting:
-        """The call's timeout: its own ``_request_timeout``, else the configuration's."""
-        if request_timeout is None:
-            return self.configuration._timeout_setting  # pyright: ignore[reportPrivateUsage]
-        return parse_timeout(request_timeout)
-
-    def _stored_login_for(
-        self, endpoint: Endpoint[Any], options: CallOptions, host: str
-    ) -> Optional[Credentials]:
-        """The stored login that authenticates this call to ``host``, if any."""
-        configuration = self.configuration
-        if (
-            configuration.access_token is not None
-            or not endpoint.auth
-            or options.request_auth is not None
-            or (options.headers and find_header(options.headers, "Authorization") is not None)
-        ):
-            return None
-        login = configuration.stored_login  # may read the credential store, once
-        if login is None:
-            return None
-        return login if login.base_url == host else None
-
-    def _serialize(
-        self,
-        endpoint: Endpoint[Any],
-        args: Sequence[Any],
-        options: CallOptions,
-        host: str,
-        bearer: Optional[str] = None,
-    ) -> RequestSerialized:
-        path_params: Dict[str, str] = {}
-        query_params: List[Tuple[str, Any]] = []
-        body: Any = None
-        validate = self.configuration.client_side_validation
-        for param, given in zip(endpoint.params, args):
-            value: Any = given
-            if validate or not isinstance(given, dict):
-                value = _checked_argument(endpoint, param, given)
-            if param.location == "path":
-                path_params[param.wire_name] = value
-            elif param.location == "query":
-                query_params.append((param.wire_name, value))
-            else:
-                body = value
-
-        header_params: Dict[str, str] = {"Accept": endpoint.accept}
-        if endpoint.content_types:
-            header_params["Content-Type"] = _content_type(endpoint, options.content_type)
-        elif options.content_type is not None:
-            raise ApiValueError(
-                f"{endpoint.operation_id}() sends no request body, so it takes no _content_type"
-            )
-        if options.headers:
-            header_params.update(options.headers)
-
-        serialized = self.param_serialize(
-            endpoint.method,
-            endpoint.path,
-            path_params=path_params,
-            query_params=query_params,
-            header_params=header_params,
-            body=body,
-            auth_settings=list(endpoint.auth),
-            _host=host,
-            _request_auth=options.request_auth if bearer is None else _bearer_auth(bearer),
-        )
-        if endpoint.auth and find_header(serialized[2], "Authorization") is None:
-            raise ApiValueError(
-                f"{endpoint.operation_id}() needs an access token, and none is set: set "
-                "Configuration(access_token=...) or the NUMIND_API_KEY environment variable "
-                "(an API key works), or pass _request_auth, or sign in to "
-                f"{host} with `numind auth login`"
-            )
-        return serialized
+    def _call(self, plan: CallPlan) -> RESTResponse:
+        """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
+        (the answer, or a retry after a wait within the deadline), wait, repeat."""
+        self._log_request(plan)
+        retries = self._retries(plan)
+        while True:
+            wait = retries.before_attempt()
+            if wait:
+                time.sleep(wait)
+            started = time.perf_counter()
+            try:
+                response = self.rest_client.request(
+                    plan.method,
+                    plan.url,
+                    headers=plan.headers,
+                    body=plan.body,
+                    post_params=plan.post_params,
+                    _request_timeout=plan.setting,
+                    deadline=plan.deadline,
+                )
+            except ApiConnectionError as error:
+                time.sleep(retries.after_error(error))  # raises when there is no retry
+                continue
+            self._log_answer(plan, response, started)
+            delay = retries.after_response(response)
+            if delay is None:
+                return response
+            # Read before retrying, so that the connection can be reused; a failed read
+            # drops it, and the retry opens another.
+            with contextlib.suppress(ApiConnectionError):
+                response.read()
+            time.sleep(delay)
 
     # -- generated-style building blocks ------------------------------------------------
-
-    def param_serialize(
-        self,
-        method: str,
-        resource_path: str,
-        path_params: Optional[Mapping[str, Any]] = None,
-        query_params: Optional[List[Tuple[str, Any]]] = None,
-        header_params: Optional[Mapping[str, Any]] = None,
-        body: Any = None,
-        post_params: Optional[List[Tuple[str, Any]]] = None,
-        files: Optional[Mapping[str, Any]] = None,
-        auth_settings: Optional[Sequence[str]] = None,
-        collection_formats: Optional[Mapping[str, str]] = None,
-        _host: Optional[str] = None,
-        _request_auth: Optional[Dict[str, Any]] = None,
-    ) -> RequestSerialized:
-        """Build ``(method, url, headers, body, post_params)`` for ``call_api``.
-
-        Headers, lowest precedence first: the client's default headers, authentication,
-        then ``header_params``. Path parameters are percent-encoded, so that no value can
-        reach another path.
-        """
-        if files:
-            raise ApiValueError("files are not supported: no operation of this API uploads files")
-        # A plain dict: urllib3 iterates it several times per request, and an HTTPHeaderDict
-        # costs a lower() and a list per access. set_header keeps names case-insensitive.
-        headers: Dict[str, str] = {}
-        for name, value in self.default_headers.items():
-            set_header(headers, name, value)
-        if self.cookie:
-            set_header(headers, "Cookie", self.cookie)
-        query: List[Tuple[str, Any]] = list(query_params or [])
-        self.update_params_for_auth(
-            headers, query, auth_settings, resource_path, method, body, _request_auth
-        )
-        for name, value in (header_params or {}).items():
-            set_header(headers, name, str(value))
-        check_headers(headers)
-
-        for name, value in (path_params or {}).items():
-            segment = _quote_path_segment(str(value), self.configuration.safe_chars_for_path_param)
-            resource_path = resource_path.replace("{" + name + "}", segment)
-
-        url = (_host or self.configuration.host).rstrip("/") + resource_path
-        if query:
-            url += "?" + self.parameters_to_url_query(query, collection_formats)
-        if body is not None:
-            body = mask_secrets(self.sanitize_for_serialization(body))
-        return method, url, headers, body, list(post_params or [])
 
     def call_api(
         self,
@@ -362,348 +184,18 @@ class ApiClient:
         for the whole call, or a ``(connect, read)`` pair / ``urllib3.Timeout`` for each
         attempt, the whole call then within ``Configuration.call_timeout``.
         """
-        setting = self._timeout_setting(_request_timeout)
-        deadline = setting.deadline(self.configuration.call_timeout)
-        return self._call(method, url, header_params, body, post_params, setting, deadline)
-
-    def _call(
-        self,
-        method: str,
-        url: str,
-        header_params: Optional[Mapping[str, str]],
-        body: Any,
-        post_params: Optional[List[Tuple[str, Any]]],
-        setting: TimeoutSetting,
-        deadline: Deadline,
-    ) -> RESTResponse:
-        """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
-        (the answer, or a retry after a wait within the deadline), wait, repeat."""
-        if self.configuration.debug:
-            content_type = (header_params or {}).get("Content-Type")
-            logger.debug(
-                "request %s %s headers=%s body=%s",
-                method,
-                redact_url(url),
-                redact_headers(header_params),
-                redact_body(body, content_type),
-            )
-        retries = CallRetries(self._retry_policy, deadline, method, url, self._cool_downs)
-        while True:
-            wait = retries.before_attempt()
-            if wait:
-                time.sleep(wait)
-            started = time.perf_counter()
-            try:
-                response = self.rest_client.request(
-                    method,
-                    url,
-                    headers=header_params,
-                    body=body,
-                    post_params=post_params,
-                    _request_timeout=setting,
-                    deadline=deadline,
-                )
-            except ApiConnectionError as error:
-                time.sleep(retries.after_error(error))  # raises when there is no retry
-                continue
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "%s %s -> %d %s (%.1f ms)",
-                    method,
-                    redact_url(url),
-                    response.status,
-                    response.reason,
-                    (time.perf_counter() - started) * 1000,
-                )
-            delay = retries.after_response(response)
-            if delay is None:
-                return response
-            _discard(response)
-            time.sleep(delay)
+        plan = self._plain_plan(method, url, header_params, body, post_params, _request_timeout)
+        return self._call(plan)
 
     def response_deserialize(
         self,
         response_data: RESTResponse,
         response_types_map: Optional[Mapping[str, Optional[str]]] = None,
     ) -> ApiResponse[Any]:
-        """Decode a read response by its status and media type.
+        """Read the response (if it is not yet) and decode it by its status and media type.
 
         A 2xx answer gives an ``ApiResponse``; any other raises the ``ApiException``
         subclass of its status, with the decoded body (an ``Error``, or text) as ``data``.
         """
-        status = response_data.status
-        raw = response_data.read()
-        success = 200 <= status <= 299
-        response_type = _response_type(response_types_map or {}, status)
-        content_type = response_data.getheader("Content-Type")
-        if self.configuration.debug:
-            logger.debug(
-                "response %d headers=%s body=%s",
-                status,
-                redact_headers(response_data.headers),
-                redact_body(raw, content_type),
-            )
-        data: Any = None
-        if response_type is not None and (raw or not success):
-            try:
-                data = self.deserialize(raw, response_type, content_type)
-            except (ValueError, _DecodeError) as exc:
-                if success:
-                    raise ApiException(
-                        status=status,
-                        reason=f"The response is not a valid {response_type}: {_describe(exc)}",
-                        http_resp=response_data,
-                    ) from None
-        if not success:
-            text = raw.decode("utf-8", errors="replace")
-            raise ApiException.from_response(http_resp=response_data, body=text, data=data)
-        return ApiResponse(
-            status_code=status, data=data, headers=response_data.headers, raw_data=raw
-        )
-
-    def deserialize(
-        self,
-        response_text: Union[str, bytes],
-        response_type: str,
-        content_type: Optional[str],
-    ) -> Any:
-        """Decode a body as ``response_type`` (a model name, ``List[Model]``, ``str``, ``object``).
-
-        Raises ``ValueError`` (pydantic's ``ValidationError`` among them) when it does not fit.
-        """
-        media = _media_type(content_type)
-        if media == "application/json" or media.endswith("+json"):
-            return _decoder(response_type)(response_text)
-        if media.startswith("text/") and response_type == "str":
-            if isinstance(response_text, bytes):
-                return response_text.decode(_charset(content_type))
-            return response_text
-        raise _DecodeError(f"a {content_type} body cannot be decoded as {response_type}")
-
-    def sanitize_for_serialization(self, obj: Any) -> Any:
-        """Turn models (by wire name), dates, enums and containers into JSON-ready values."""
-        if obj is None or isinstance(obj, self.PRIMITIVE_TYPES):
-            return obj
-        if isinstance(obj, enum.Enum):
-            return obj.value
-        # JSON scalars, the usual items and values, are kept without a call for each.
-        if isinstance(obj, (list, tuple)):
-            return [
-                item if type(item) in _JSON_SCALARS else self.sanitize_for_serialization(item)
-                for item in cast("Sequence[Any]", obj)
-            ]
-        if isinstance(obj, (datetime.datetime, datetime.date)):
-            return obj.isoformat()
-        if isinstance(obj, decimal.Decimal):
-            return str(obj)
-        if isinstance(obj, dict):
-            return {
-                key: val if type(val) in _JSON_SCALARS else self.sanitize_for_serialization(val)
-                for key, val in cast("Mapping[Any, Any]", obj).items()
-            }
-        to_dict = getattr(obj, "to_dict", None)
-        if callable(to_dict):
-            return self.sanitize_for_serialization(to_dict())
-        raise ApiTypeError(
-            f"Cannot serialize a {type(obj).__name__} to JSON: pass a model, a dict, a list, "
-            "a str, a number, a bool, a date or None"
-        )
-
-    def parameters_to_url_query(
-        self,
-        params: Union[Mapping[str, Any], List[Tuple[str, Any]]],
-        collection_formats: Optional[Mapping[str, str]] = None,
-    ) -> str:
-        """Encode query parameters; lists follow ``collection_formats`` (default ``csv``)."""
-        pairs: List[Tuple[str, str]] = []
-        items = params.items() if isinstance(params, Mapping) else params
-        delimiters = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
-        for name, value in items:
-            if isinstance(value, bool):
-                value = str(value).lower()
-            elif isinstance(value, dict):
-                value = json.dumps(value)
-            if isinstance(value, (list, tuple)):
-                fmt = (collection_formats or {}).get(name, "csv")
-                elements = cast("Sequence[Any]", value)
-                if fmt == "multi":
-                    pairs.extend((name, str(item)) for item in elements)
-                    continue
-                value = delimiters[fmt].join(str(item) for item in elements)
-            pairs.append((name, str(value)))
-        return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
-
-    def update_params_for_auth(
-        self,
-        headers: Any,
-        queries: List[Tuple[str, Any]],
-        auth_settings: Optional[Sequence[str]],
-        resource_path: str,
-        method: str,
-        body: Any,
-        request_auth: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        """Add the credentials of ``auth_settings`` (or of ``request_auth``, which wins)."""
-        if request_auth:
-            _apply_auth(headers, queries, request_auth)
-            return
-        if not auth_settings:
-            return
-        settings = self.configuration.auth_settings()
-        for name in auth_settings:
-            if name in settings:
-                _apply_auth(headers, queries, settings[name])
-
-
-#: Exact types that ``sanitize_for_serialization`` returns as they are (not subclasses:
-#: an enum may subclass str).
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _discard(response: RESTResponse) -> None:
-    """Read an answer that is to be retried, so that its connection can be reused."""
-    # A failed read drops the connection; the retry opens another.
-    with contextlib.suppress(ApiConnectionError):
-        response.read()
-
-
-class _DecodeError(ValueError):
-    """A body that cannot be decoded as the declared type."""
-
-
-def _bearer_auth(token: str) -> Dict[str, str]:
-    value = Secret("Bearer " + token)
-    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": value}
-
-
-def _apply_auth(headers: Any, queries: List[Tuple[str, Any]], setting: Mapping[str, Any]) -> None:
-    where = setting.get("in")
-    if where == "header":
-        set_header(headers, setting["key"], setting["value"])
-    elif where == "query":
-        # Refused rather than redacted: urllib3 itself logs URLs (e.g. its WARNING on retry).
-        raise ApiValueError(
-            f"Invalid _request_auth: 'in': 'query' would put the credential "
-            f"{setting.get('key')!r} in the URL, which logs, error messages and proxies "
-            "show; this API takes a bearer token: use {'in': 'header', 'key': "
-            "'Authorization', 'value': 'Bearer <token>'}"
-        )
-    elif where != "cookie":
-        raise ApiValueError(
-            "Invalid _request_auth: 'in' must be 'header' or 'cookie'; use an entry "
-            "of Configuration.auth_settings() as a model"
-        )
-    else:
-        set_header(headers, "Cookie", setting["value"])
-
-
-def _checked_argument(endpoint: Endpoint[Any], param: Param, value: Any) -> Any:
-    where = f"{endpoint.operation_id}() argument {param.name!r}"
-    if param.type_name == "str":
-        if not isinstance(value, str):
-            raise ApiTypeError(f"{where} must be a str, not {type(value).__name__}")
-        if param.location == "path" and not value:
-            raise ApiValueError(f"{where} must not be empty")
-        return value
-    model = _model_class(param.type_name)
-    if isinstance(value, model):
-        return value
-    accepted = [model] + [_model_class(name) for name in param.also_accepts]
-    if any(isinstance(value, cls) for cls in accepted[1:]):
-        return value
-    if isinstance(value, dict):
-        try:
-            return model.from_dict(value)
-        except ValueError as exc:
-            raise ApiValueError(
-                f"{where} is not a valid {param.type_name}: {_describe(exc)}"
-            ) from None
-    names = ", ".join(cls.__name__ for cls in accepted)
-    raise ApiTypeError(f"{where} must be a {names} or a dict, not {type(value).__name__}")
-
-
-def _describe(exc: BaseException) -> str:
-    """A validation error as text that names the fields but never echoes the input values
-    (they may be secrets, such as a refresh token)."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return str(exc)
-    parts: List[str] = []
-    for error in cast("ValidationError", exc).errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("ai.numind."))
-        msg = error["msg"]
-        if error["type"] == "extra_forbidden":
-            msg = "unknown field"
-        parts.append(f"{loc!r}: {msg}" if loc else msg)
-    return "; ".join(parts)
-
-
-def _content_type(endpoint: Endpoint[Any], requested: Optional[str]) -> str:
-    if requested is None:
-        return endpoint.content_types[0]
-    if requested.split(";", 1)[0].strip().lower() not in endpoint.content_types:
-        raise ApiValueError(
-            f"Invalid _content_type {requested!r} for {endpoint.operation_id}(): "
-            f"it sends {', '.join(endpoint.content_types)}"
-        )
-    return requested
-
-
-def _quote_path_segment(value: str, safe: str) -> str:
-    segment = quote(value, safe=safe)
-    # "." and ".." would be resolved away by URL normalisation and reach another path.
-    if segment in (".", ".."):
-        segment = segment.replace(".", "%2E")
-    return segment
-
-
-def _response_type(types: Mapping[str, Optional[str]], status: int) -> Optional[str]:
-    code = str(status)
-    for key in (code, code[0] + "XX"):
-        if key in types:
-            return types[key]
-    if 200 <= status <= 299:
-        return types.get("200")
-    return types.get("0")
-
-
-def _charset(content_type: Optional[str]) -> str:
-    for part in (content_type or "").split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip('"')
-    return "utf-8"
-
-
-@functools.lru_cache(maxsize=64)
-def _media_type(content_type: Optional[str]) -> str:
-    """``application/json`` of ``Application/JSON; charset=utf-8`` (a response has few kinds)."""
-    return (content_type or "application/json").split(";", 1)[0].strip().lower()
-
-
-@functools.cache
-def _model_class(name: str) -> Any:
-    return getattr(importlib.import_module(".models", __package__), name)
-
-
-@functools.cache
-def _decoder(type_name: str) -> Callable[[Union[str, bytes]], Any]:
-    """The fastest way to decode a JSON body as ``type_name``: straight into the model."""
-    from pydantic import ConfigDict, TypeAdapter
-
-    # As the models' own: a validation error never shows the input (it may hold tokens).
-    hidden = ConfigDict(hide_input_in_errors=True)
-    if type_name == "object":
-        return json.loads
-    if type_name in ("bytearray", "bytes"):
-        return lambda raw: raw
-    builtin = {"str": str, "int": int, "float": float, "bool": bool}.get(type_name)
-    if builtin is not None:
-        return TypeAdapter(builtin, config=hidden).validate_json
-    if type_name.startswith("List[") and type_name.endswith("]"):
-        list_type: Any = List[_model_class(type_name[5:-1])]  # type: ignore[misc]
-        return TypeAdapter(list_type, config=hidden).validate_json
-    return cast(
-        "Callable[[Union[str, bytes]], Any]",
-        _model_class(type_name).model_validate_json,
-    )
+        response_data.read()
+        return super().response_deserialize(response_data, response_types_map)

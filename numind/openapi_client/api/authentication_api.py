@@ -21,9 +21,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
-from .._endpoint import Endpoint, Param, call_options, with_option_signatures
+from .._endpoint import call_options, with_option_signatures
 from ..api_client import ApiClient
 from ..exceptions import ApiTypeError
+from ._endpoints import (
+    CREATE_USER_TOKEN,
+    DELETE_USER_TOKEN,
+    GET_AUTH,
+    GET_ME,
+    LIST_USER_TOKENS,
+    LOGOUT,
+    POST_TOKEN,
+    UPDATE_USER_TOKEN,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -47,94 +57,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AuthenticationApi"]
 
-_BEARER = ("oauth2Auth",)
-_JSON = ("application/json",)
-_USER_TOKEN_ID = Param("user_token_id", "userTokenId", "path", "str")
-_USER_TOKEN_BODY = Param("create_or_update_user_token", "body", "body", "CreateOrUpdateUserToken")
-
-_DELETE_USER_TOKEN: Endpoint[None] = Endpoint(
-    operation_id="delete_api_auth_user_tokens_usertokenid",
-    method="DELETE",
-    path="/api/auth/user-tokens/{userTokenId}",
-    params=(_USER_TOKEN_ID,),
-    response_types={"200": None, "0": "Error"},
-    accept="application/json",
-    auth=_BEARER,
-)
-_GET_AUTH: Endpoint[str] = Endpoint(
-    operation_id="get_api_auth",
-    method="GET",
-    path="/api/auth",
-    params=(Param("redirect_uri", "redirectUri", "query", "str"),),
-    response_types={"200": "str", "400": "str", "0": "Error"},
-    accept="text/plain, application/json",
-)
-_GET_ME: Endpoint[User] = Endpoint(
-    operation_id="get_api_auth_me",
-    method="GET",
-    path="/api/auth/me",
-    params=(),
-    response_types={"200": "User", "0": "Error"},
-    accept="application/json",
-    auth=_BEARER,
-)
-_LIST_USER_TOKENS: Endpoint[List[UserTokenResponse]] = Endpoint(
-    operation_id="get_api_auth_user_tokens",
-    method="GET",
-    path="/api/auth/user-tokens",
-    params=(),
-    response_types={"200": "List[UserTokenResponse]", "0": "Error"},
-    accept="application/json",
-    auth=_BEARER,
-)
-_LOGOUT: Endpoint[Dict[str, Any]] = Endpoint(
-    operation_id="post_api_auth_logout",
-    method="POST",
-    path="/api/auth/logout",
-    params=(Param("body", "body", "body", "str"),),
-    response_types={"200": "object", "400": "str", "0": "Error"},
-    accept="application/json, text/plain",
-    content_types=_JSON,
-    auth=_BEARER,
-)
-_POST_TOKEN: Endpoint[TokenResponse] = Endpoint(
-    operation_id="post_api_auth_token",
-    method="POST",
-    path="/api/auth/token",
-    params=(
-        Param(
-            "token_request",
-            "body",
-            "body",
-            "TokenRequest",
-            also_accepts=("TokenCodeRequest", "TokenRefreshRequest"),
-        ),
-    ),
-    response_types={"200": "TokenResponse", "400": "str", "0": "Error"},
-    accept="application/json, text/plain",
-    content_types=_JSON,
-)
-_CREATE_USER_TOKEN: Endpoint[UserTokenResponse] = Endpoint(
-    operation_id="post_api_auth_user_tokens",
-    method="POST",
-    path="/api/auth/user-tokens",
-    params=(_USER_TOKEN_BODY,),
-    response_types={"200": "UserTokenResponse", "400": "str", "0": "Error"},
-    accept="application/json, text/plain",
-    content_types=_JSON,
-    auth=_BEARER,
-)
-_UPDATE_USER_TOKEN: Endpoint[UserTokenResponse] = Endpoint(
-    operation_id="put_api_auth_user_tokens_usertokenid",
-    method="PUT",
-    path="/api/auth/user-tokens/{userTokenId}",
-    params=(_USER_TOKEN_ID, _USER_TOKEN_BODY),
-    response_types={"200": "UserTokenResponse", "400": "str", "0": "Error"},
-    accept="application/json, text/plain",
-    content_types=_JSON,
-    auth=_BEARER,
-)
-
 
 @with_option_signatures
 class AuthenticationApi:
@@ -151,7 +73,7 @@ class AuthenticationApi:
         self, user_token_id: str, **options: Unpack[RequestOptions]
     ) -> None:
         """Delete a user token (API key); it stops authenticating at once."""
-        self.api_client.invoke(_DELETE_USER_TOKEN, (user_token_id,), call_options(options))
+        self.api_client.invoke(DELETE_USER_TOKEN, (user_token_id,), call_options(options))
 
     def delete_api_auth_user_tokens_usertokenid_with_http_info(
         self, user_token_id: str, **options: Unpack[RequestOptions]
@@ -160,7 +82,7 @@ class AuthenticationApi:
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(_DELETE_USER_TOKEN, (user_token_id,), call_options(options))
+        return self.api_client.invoke(DELETE_USER_TOKEN, (user_token_id,), call_options(options))
 
     def delete_api_auth_user_tokens_usertokenid_without_preload_content(
         self, user_token_id: str, **options: Unpack[RequestOptions]
@@ -170,12 +92,12 @@ class AuthenticationApi:
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
         return self.api_client.invoke_unread(
-            _DELETE_USER_TOKEN, (user_token_id,), call_options(options)
+            DELETE_USER_TOKEN, (user_token_id,), call_options(options)
         )
 
     def get_api_auth(self, redirect_uri: str, **options: Unpack[RequestOptions]) -> str:
         """Get the URL where the user signs in; it redirects to ``redirect_uri?code=...``."""
-        return self.api_client.invoke(_GET_AUTH, (redirect_uri,), call_options(options)).data
+        return self.api_client.invoke(GET_AUTH, (redirect_uri,), call_options(options)).data
 
     def get_api_auth_with_http_info(
         self, redirect_uri: str, **options: Unpack[RequestOptions]
@@ -184,7 +106,7 @@ class AuthenticationApi:
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(_GET_AUTH, (redirect_uri,), call_options(options))
+        return self.api_client.invoke(GET_AUTH, (redirect_uri,), call_options(options))
 
     def get_api_auth_without_preload_content(
         self, redirect_uri: str, **options: Unpack[RequestOptions]
@@ -193,11 +115,11 @@ class AuthenticationApi:
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(_GET_AUTH, (redirect_uri,), call_options(options))
+        return self.api_client.invoke_unread(GET_AUTH, (redirect_uri,), call_options(options))
 
     def get_api_auth_me(self, **options: Unpack[RequestOptions]) -> User:
         """Get the user that the access token or API key belongs to."""
-        return self.api_client.invoke(_GET_ME, (), call_options(options)).data
+        return self.api_client.invoke(GET_ME, (), call_options(options)).data
 
     def get_api_auth_me_with_http_info(
         self, **options: Unpack[RequestOptions]
@@ -206,7 +128,7 @@ class AuthenticationApi:
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(_GET_ME, (), call_options(options))
+        return self.api_client.invoke(GET_ME, (), call_options(options))
 
     def get_api_auth_me_without_preload_content(
         self, **options: Unpack[RequestOptions]
@@ -215,13 +137,13 @@ class AuthenticationApi:
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(_GET_ME, (), call_options(options))
+        return self.api_client.invoke_unread(GET_ME, (), call_options(options))
 
     def get_api_auth_user_tokens(
         self, **options: Unpack[RequestOptions]
     ) -> List[UserTokenResponse]:
         """List the user tokens (API keys) of the user."""
-        return self.api_client.invoke(_LIST_USER_TOKENS, (), call_options(options)).data
+        return self.api_client.invoke(LIST_USER_TOKENS, (), call_options(options)).data
 
     def get_api_auth_user_tokens_with_http_info(
         self, **options: Unpack[RequestOptions]
@@ -230,7 +152,7 @@ class AuthenticationApi:
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(_LIST_USER_TOKENS, (), call_options(options))
+        return self.api_client.invoke(LIST_USER_TOKENS, (), call_options(options))
 
     def get_api_auth_user_tokens_without_preload_content(
         self, **options: Unpack[RequestOptions]
@@ -239,11 +161,11 @@ class AuthenticationApi:
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(_LIST_USER_TOKENS, (), call_options(options))
+        return self.api_client.invoke_unread(LIST_USER_TOKENS, (), call_options(options))
 
     def post_api_auth_logout(self, body: str, **options: Unpack[RequestOptions]) -> Dict[str, Any]:
         """End the session of a refresh token (``body``): it and its access tokens stop working."""
-        return self.api_client.invoke(_LOGOUT, (body,), call_options(options)).data
+        return self.api_client.invoke(LOGOUT, (body,), call_options(options)).data
 
     def post_api_auth_logout_with_http_info(
         self, body: str, **options: Unpack[RequestOptions]
@@ -252,7 +174,7 @@ class AuthenticationApi:
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(_LOGOUT, (body,), call_options(options))
+        return self.api_client.invoke(LOGOUT, (body,), call_options(options))
 
     def post_api_auth_logout_without_preload_content(
         self, body: str, **options: Unpack[RequestOptions]
@@ -261,13 +183,13 @@ class AuthenticationApi:
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(_LOGOUT, (body,), call_options(options))
+        return self.api_client.invoke_unread(LOGOUT, (body,), call_options(options))
 
     def post_api_auth_token(
         self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
     ) -> TokenResponse:
         """Exchange an authorization code, or a refresh token, for an access token."""
-        return self.api_client.invoke(_POST_TOKEN, (token_request,), call_options(options)).data
+        return self.api_client.invoke(POST_TOKEN, (token_request,), call_options(options)).data
 
     def post_api_auth_token_with_http_info(
         self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
@@ -276,7 +198,7 @@ class AuthenticationApi:
 
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
-        return self.api_client.invoke(_POST_TOKEN, (token_request,), call_options(options))
+        return self.api_client.invoke(POST_TOKEN, (token_request,), call_options(options))
 
     def post_api_auth_token_without_preload_content(
         self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
@@ -285,14 +207,14 @@ class AuthenticationApi:
 
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
-        return self.api_client.invoke_unread(_POST_TOKEN, (token_request,), call_options(options))
+        return self.api_client.invoke_unread(POST_TOKEN, (token_request,), call_options(options))
 
     def post_api_auth_user_tokens(
         self, create_or_update_user_token: UserTokenArg, **options: Unpack[RequestOptions]
     ) -> UserTokenResponse:
         """Create a user token (API key); its ``token`` is the secret."""
         return self.api_client.invoke(
-            _CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
+            CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
         ).data
 
     def post_api_auth_user_tokens_with_http_info(
@@ -303,7 +225,7 @@ class AuthenticationApi:
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
         return self.api_client.invoke(
-            _CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
+            CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
         )
 
     def post_api_auth_user_tokens_without_preload_content(
@@ -314,7 +236,7 @@ class AuthenticationApi:
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
         return self.api_client.invoke_unread(
-            _CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
+            CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
         )
 
     def put_api_auth_user_tokens_usertokenid(
@@ -325,7 +247,7 @@ class AuthenticationApi:
     ) -> UserTokenResponse:
         """Rename a user token (API key)."""
         return self.api_client.invoke(
-            _UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
+            UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
         ).data
 
     def put_api_auth_user_tokens_usertokenid_with_http_info(
@@ -339,7 +261,7 @@ class AuthenticationApi:
         Its ``data`` is the decoded body; it also has the status code, headers and raw body.
         """
         return self.api_client.invoke(
-            _UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
+            UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
         )
 
     def put_api_auth_user_tokens_usertokenid_without_preload_content(
@@ -353,7 +275,7 @@ class AuthenticationApi:
         The caller reads it (``.data``) or releases it (``.release_conn()``).
         """
         return self.api_client.invoke_unread(
-            _UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
+            UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
         )
 
 

@@ -16,9 +16,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .._base_client import bearer_auth
 from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from ..api.authentication_api import AuthenticationApi
-from ..api_client import ApiClient, _bearer_auth  # pyright: ignore[reportPrivateUsage]
+from ..api_client import ApiClient  # pyright: ignore[reportPrivateUsage]
 from ..configuration import Configuration
 from ..exceptions import ApiException, OpenApiException
 from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
@@ -181,7 +182,7 @@ def _revoke(configuration: Configuration, login: StoredLogin) -> None:
                 api.post_api_auth_logout(
                     refresh_token,
                     # Explicit: a replay by the pipeline would resend the rotated-out token.
-                    _request_auth=_bearer_auth(token),
+                    _request_auth=bearer_auth(token),
                 )
                 return
             except ApiException as exc:
