@@ -8,7 +8,7 @@ of the call that needs it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from typing_extensions import Protocol
 
@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from ._deadline import Deadline
     from .models.token_response import TokenResponse
 
-__all__ = ["Credentials", "TokenExchange"]
+__all__ = ["AsyncTokenExchange", "Credentials", "TokenExchange"]
 
 #: ``exchange(refresh_token, deadline)``: new tokens for a refresh token.
 TokenExchange = Callable[[str, "Deadline"], "TokenResponse"]
+#: The same, for the async client.
+AsyncTokenExchange = Callable[[str, "Deadline"], Awaitable["TokenResponse"]]
 
 
 class Credentials(Protocol):
@@ -36,4 +38,14 @@ class Credentials(Protocol):
 
     def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> None:
         """The server answered 401 to ``token``: refresh it, unless that was done already."""
+        ...
+
+    async def bearer_async(self, exchange: AsyncTokenExchange, deadline: Deadline) -> str:
+        """``bearer`` for the async client, whose waits do not block the event loop."""
+        ...
+
+    async def refused_async(
+        self, token: str, exchange: AsyncTokenExchange, deadline: Deadline
+    ) -> None:
+        """``refused`` for the async client."""
         ...

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 
     from ._deadline import Deadline
 
-    #: What failed: the wait for a pooled connection, a timeout, TLS, the proxy, the
-    #: connection once open, or opening it.
-    FailureKind = Literal["pool", "timeout", "tls", "proxy", "connection", "connect"]
+    #: What failed: the wait for a pooled connection (or, as aiohttp bounds both at once,
+    #: for a pooled or a new one), a timeout, TLS, the proxy, the connection once open,
+    #: or opening it.
+    FailureKind = Literal[
+        "pool", "pool_or_connect", "timeout", "tls", "proxy", "connection", "connect"
+    ]
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
@@ -69,6 +72,14 @@ def connection_error(
         return ApiTimeoutError(
             f"{where}: no free connection in the pool in time; raise "
             "Configuration.connection_pool_maxsize or read/release streamed responses",
+            method=method,
+            url=url,
+        )
+    if kind == "pool_or_connect":
+        return ApiTimeoutError(
+            f"{where}: no free connection in the pool, nor a new one, in time ({detail}); "
+            "raise Configuration.connection_pool_maxsize or read/release streamed "
+            "responses, or check that the host answers",
             method=method,
             url=url,
         )

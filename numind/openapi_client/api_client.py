@@ -21,7 +21,6 @@ Where each step happens, in the order a call takes them:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import time
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar, cast
@@ -160,10 +159,7 @@ class ApiClient(BaseApiClient):
             delay = retries.after_response(response)
             if delay is None:
                 return response
-            # Read before retrying, so that the connection can be reused; a failed read
-            # drops it, and the retry opens another.
-            with contextlib.suppress(ApiConnectionError):
-                response.read()
+            response.discard()
             time.sleep(delay)
 
     # -- generated-style building blocks ------------------------------------------------

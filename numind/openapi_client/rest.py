@@ -7,6 +7,7 @@ sending, and every read of the headers and body (``_BoundedResponse``).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import socket
@@ -130,6 +131,12 @@ class RESTResponse:
             received.clear()
             response.release_conn()
         return self.data
+
+    def discard(self) -> None:
+        """Read an answer that is to be retried, so that its connection can be reused (a
+        failed read drops it; the retry opens another)."""
+        with contextlib.suppress(ApiConnectionError):
+            self.read()
 
     def _too_large(self) -> ApiException:
         # Stop here: the rest is never read, and the connection is closed, not reused.

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.user import User
     from ..models.user_token_response import UserTokenResponse
 
+
 _BEARER = ("oauth2Auth",)
 _JSON = ("application/json",)
 _USER_TOKEN_ID = Param("user_token_id", "userTokenId", "path", "str")

@@ -7,6 +7,9 @@ typed, one-line calls into the one pipeline of ``ApiClient``:
 - ``op_with_http_info(...)`` returns an ``ApiResponse`` (status, headers, data, raw body);
 - ``op_without_preload_content(...)`` returns urllib3's response with its body unread.
 
+``numind.openapi_client_async.AuthenticationApi`` is its asyncio twin: the same methods,
+parameters and docstrings, over the same endpoint descriptions (``_endpoints``).
+
 Every method also takes the keyword options of ``RequestOptions``: ``_request_timeout``
 (seconds, or ``(connect, read)``), ``_request_auth`` (an entry of
 ``Configuration.auth_settings()`` that replaces it for this call), ``_content_type``,
@@ -19,7 +22,7 @@ is sent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from .._endpoint import call_options, with_option_signatures
 from ..api_client import ApiClient
@@ -36,6 +39,8 @@ from ._endpoints import (
 )
 
 if TYPE_CHECKING:
+    from typing import Union
+
     from typing_extensions import Unpack
 
     from .._types import RequestOptions, RESTResponseType
@@ -87,9 +92,10 @@ class AuthenticationApi:
     def delete_api_auth_user_tokens_usertokenid_without_preload_content(
         self, user_token_id: str, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``delete_api_auth_user_tokens_usertokenid``; return the urllib3 response, unread.
+        """Call ``delete_api_auth_user_tokens_usertokenid``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(
             DELETE_USER_TOKEN, (user_token_id,), call_options(options)
@@ -111,9 +117,10 @@ class AuthenticationApi:
     def get_api_auth_without_preload_content(
         self, redirect_uri: str, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``get_api_auth``; return the urllib3 response, unread.
+        """Call ``get_api_auth``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(GET_AUTH, (redirect_uri,), call_options(options))
 
@@ -133,9 +140,10 @@ class AuthenticationApi:
     def get_api_auth_me_without_preload_content(
         self, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``get_api_auth_me``; return the urllib3 response, unread.
+        """Call ``get_api_auth_me``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(GET_ME, (), call_options(options))
 
@@ -157,9 +165,10 @@ class AuthenticationApi:
     def get_api_auth_user_tokens_without_preload_content(
         self, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``get_api_auth_user_tokens``; return the urllib3 response, unread.
+        """Call ``get_api_auth_user_tokens``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(LIST_USER_TOKENS, (), call_options(options))
 
@@ -179,9 +188,10 @@ class AuthenticationApi:
     def post_api_auth_logout_without_preload_content(
         self, body: str, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``post_api_auth_logout``; return the urllib3 response, unread.
+        """Call ``post_api_auth_logout``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(LOGOUT, (body,), call_options(options))
 
@@ -203,9 +213,10 @@ class AuthenticationApi:
     def post_api_auth_token_without_preload_content(
         self, token_request: TokenRequestArg, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``post_api_auth_token``; return the urllib3 response, unread.
+        """Call ``post_api_auth_token``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(POST_TOKEN, (token_request,), call_options(options))
 
@@ -231,9 +242,10 @@ class AuthenticationApi:
     def post_api_auth_user_tokens_without_preload_content(
         self, create_or_update_user_token: UserTokenArg, **options: Unpack[RequestOptions]
     ) -> RESTResponseType:
-        """Call ``post_api_auth_user_tokens``; return the urllib3 response, unread.
+        """Call ``post_api_auth_user_tokens``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(
             CREATE_USER_TOKEN, (create_or_update_user_token,), call_options(options)
@@ -270,9 +282,10 @@ class AuthenticationApi:
         create_or_update_user_token: UserTokenArg,
         **options: Unpack[RequestOptions],
     ) -> RESTResponseType:
-        """Call ``put_api_auth_user_tokens_usertokenid``; return the urllib3 response, unread.
+        """Call ``put_api_auth_user_tokens_usertokenid``; return its response, unread.
 
-        The caller reads it (``.data``) or releases it (``.release_conn()``).
+        It is the HTTP library's own: the caller reads it or releases it (urllib3:
+        ``.data`` or ``.release_conn()``; aiohttp: ``await .read()`` or ``.release()``).
         """
         return self.api_client.invoke_unread(
             UPDATE_USER_TOKEN, (user_token_id, create_or_update_user_token), call_options(options)
@@ -284,8 +297,14 @@ def _checked_client(api_client: object) -> ApiClient:
         return ApiClient.get_default()
     if isinstance(api_client, ApiClient):
         return api_client
+    given = type(api_client).__name__
+    if given == "ApiClient":  # the other twin's
+        given = (
+            f"{type(api_client).__module__}.ApiClient (give it to "
+            f"numind.openapi_client_async.AuthenticationApi instead)"
+        )
     raise ApiTypeError(
-        f"AuthenticationApi() takes an ApiClient, not a {type(api_client).__name__}: "
-        "pass ApiClient(configuration), e.g. "
+        f"AuthenticationApi() takes an ApiClient, not a {given}: pass "
+        "ApiClient(configuration), e.g. "
         "`with ApiClient(configuration) as api_client: api = AuthenticationApi(api_client)`"
     )

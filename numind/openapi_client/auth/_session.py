@@ -12,18 +12,20 @@ file's lock, for the server) ends by the call's deadline.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import threading
 import time
-from typing import TYPE_CHECKING, Generator, Optional
+import weakref
+from typing import TYPE_CHECKING, AsyncGenerator, Generator, Optional
 
 from .._redact import Secret
 from ..exceptions import ApiException, ApiTimeoutError, OpenApiException
 from ._store import CredentialStore, StoredCredentials
 
 if TYPE_CHECKING:
-    from .._credentials import TokenExchange
+    from .._credentials import AsyncTokenExchange, TokenExchange
     from .._deadline import Deadline
     from ..models.token_response import TokenResponse
 
@@ -65,6 +67,10 @@ class StoredLogin:
         self.store = store
         self.base_url = credentials.base_url
         self._lock = threading.Lock()
+        #: The lock of each event loop's tasks (``_refreshing_async``).
+        self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+        self._loop_locks = weakref.WeakKeyDictionary()
+        self._loop_locks_lock = threading.Lock()
         self._adopt(credentials)
 
     def __repr__(self) -> str:
@@ -82,12 +88,14 @@ class StoredLogin:
         """The current tokens (``repr`` masks them)."""
         return self._credentials
 
+    # -- the two entry points, for each client ----------------------------------------
+
     def bearer(self, exchange: TokenExchange, deadline: Deadline) -> str:
         """The access token to send, refreshed first if it expires within ``REFRESH_MARGIN``."""
-        if self._expires - time.time() > REFRESH_MARGIN:
+        if self._fresh():
             return self._token  # the hot path takes no lock
         with self._refreshing(deadline):
-            if self._expires - time.time() <= REFRESH_MARGIN:
+            if not self._fresh():
                 self._refresh(exchange, None, deadline)
             return self._token
 
@@ -97,55 +105,156 @@ class StoredLogin:
             if self._credentials.access_token == token:
                 self._refresh(exchange, token, deadline)
 
+    async def bearer_async(self, exchange: AsyncTokenExchange, deadline: Deadline) -> str:
+        """``bearer`` for the async client: no wait blocks the event loop."""
+        if self._fresh():
+            return self._token
+        async with self._refreshing_async(deadline):
+            if not self._fresh():
+                await self._refresh_async(exchange, None, deadline)
+            return self._token
+
+    async def refused_async(
+        self, token: str, exchange: AsyncTokenExchange, deadline: Deadline
+    ) -> None:
+        """``refused`` for the async client."""
+        async with self._refreshing_async(deadline):
+            if self._credentials.access_token == token:
+                await self._refresh_async(exchange, token, deadline)
+
+    # -- single flight: one refresh at a time, across threads, tasks and event loops -----
+
     @contextlib.contextmanager
     def _refreshing(self, deadline: Deadline) -> Generator[None, None, None]:
         """Hold the refresh lock, waiting for another thread's refresh at most until the
         deadline."""
         if not self._lock.acquire(timeout=max(deadline.remaining(), 0.0)):
-            raise ApiTimeoutError(
-                f"Gave up waiting for another thread's refresh of the sign-in to "
-                f"{self.base_url}: {deadline.describe()} of the call passed"
-            )
+            raise self._gave_up_waiting(deadline)
         try:
             yield
         finally:
             self._lock.release()
 
+    @contextlib.asynccontextmanager
+    async def _refreshing_async(self, deadline: Deadline) -> AsyncGenerator[None, None]:
+        """``_refreshing`` for a task: the tasks of one loop queue on an asyncio lock, so
+        that one of them at most waits, in a thread, for the lock that threads and other
+        loops share. Both waits end by the deadline."""
+        from .._aio import run_in_thread, timeout_at
+
+        loop_lock = self._loop_lock()
+        try:
+            async with timeout_at(deadline):
+                await loop_lock.acquire()
+        except asyncio.TimeoutError:
+            raise self._gave_up_waiting(deadline) from None
+        try:
+            if not self._lock.acquire(blocking=False):
+                left = max(deadline.remaining(), 0.0)
+                acquired = await run_in_thread(
+                    lambda: self._lock.acquire(timeout=left), undo=self._release_if
+                )
+                if not acquired:
+                    raise self._gave_up_waiting(deadline)
+            try:
+                yield
+            finally:
+                self._lock.release()
+        finally:
+            loop_lock.release()
+
+    def _release_if(self, acquired: bool) -> None:
+        if acquired:
+            self._lock.release()
+
+    def _loop_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        with self._loop_locks_lock:
+            lock = self._loop_locks.get(loop)
+            if lock is None:
+                lock = self._loop_locks[loop] = asyncio.Lock()
+        return lock
+
+    def _gave_up_waiting(self, deadline: Deadline) -> ApiTimeoutError:
+        return ApiTimeoutError(
+            f"Gave up waiting for another refresh of the sign-in to {self.base_url}: "
+            f"{deadline.describe()} of the call passed"
+        )
+
+    # -- a refresh: the same steps, with each client's I/O between them ----------------
+
     def _refresh(
         self, exchange: TokenExchange, rejected: Optional[str], deadline: Deadline
     ) -> None:
         with self.store.locked(timeout=max(deadline.remaining(), 0.0)):
-            stored = self.store.load(self.base_url)
+            stored = self._stored_to_refresh(rejected)
             if stored is None:
-                raise LoginRequiredError(
-                    f"You are signed out of {self.base_url}: sign in again with `numind auth login`"
-                )
-            fresh = stored.expires_at.timestamp() - time.time() > REFRESH_MARGIN
-            if stored.access_token not in (self._credentials.access_token, rejected) and fresh:
-                self._adopt(stored)  # another process has refreshed already
                 return
-            if not stored.refresh_token:
-                raise LoginRequiredError(
-                    f"Your sign-in to {self.base_url} has expired and cannot be refreshed: "
-                    "sign in again with `numind auth login`"
-                )
             try:
-                tokens = exchange(Secret(stored.refresh_token), deadline)
+                tokens = exchange(Secret(stored.refresh_token or ""), deadline)
             except ApiException as exc:
-                # Only these mean the session is over; a 429 or a 5xx is the server's
-                # trouble, and signing in again would not help: raise it as it is.
-                if exc.status in SESSION_OVER:
-                    raise LoginRequiredError(
-                        f"Your sign-in to {self.base_url} has expired or was revoked "
-                        f"(the refresh was answered {exc.status}): sign in again with "
-                        "`numind auth login`"
-                    ) from None
-                raise
-            credentials = credentials_from(self.base_url, tokens)
-            if credentials.refresh_token is None:
-                credentials = _with_refresh_token(credentials, stored)
-            self.store.put(credentials)
-            self._adopt(credentials)
+                raise self._refused_refresh(exc) from None
+            self._keep(tokens, stored)
+
+    async def _refresh_async(
+        self, exchange: AsyncTokenExchange, rejected: Optional[str], deadline: Deadline
+    ) -> None:
+        from .._aio import run_in_thread
+
+        # The file's lock and the file itself are waited for and read in a thread.
+        locked = self.store.locked(timeout=max(deadline.remaining(), 0.0))
+        await run_in_thread(locked.__enter__, undo=lambda _: locked.__exit__(None, None, None))
+        try:
+            stored = await run_in_thread(lambda: self._stored_to_refresh(rejected))
+            if stored is None:
+                return
+            try:
+                tokens = await exchange(Secret(stored.refresh_token or ""), deadline)
+            except ApiException as exc:
+                raise self._refused_refresh(exc) from None
+            await run_in_thread(lambda: self._keep(tokens, stored))
+        finally:
+            locked.__exit__(None, None, None)
+
+    def _fresh(self) -> bool:
+        return self._expires - time.time() > REFRESH_MARGIN
+
+    def _stored_to_refresh(self, rejected: Optional[str]) -> Optional[StoredCredentials]:
+        """Under the file's lock: the stored login to refresh, or None when another process
+        has refreshed it already (its tokens are adopted)."""
+        stored = self.store.load(self.base_url)
+        if stored is None:
+            raise LoginRequiredError(
+                f"You are signed out of {self.base_url}: sign in again with `numind auth login`"
+            )
+        fresh = stored.expires_at.timestamp() - time.time() > REFRESH_MARGIN
+        if stored.access_token not in (self._credentials.access_token, rejected) and fresh:
+            self._adopt(stored)
+            return None
+        if not stored.refresh_token:
+            raise LoginRequiredError(
+                f"Your sign-in to {self.base_url} has expired and cannot be refreshed: "
+                "sign in again with `numind auth login`"
+            )
+        return stored
+
+    def _refused_refresh(self, exc: ApiException) -> OpenApiException:
+        # Only these mean the session is over; a 429 or a 5xx is the server's trouble, and
+        # signing in again would not help: it is raised as it is.
+        if exc.status not in SESSION_OVER:
+            return exc
+        return LoginRequiredError(
+            f"Your sign-in to {self.base_url} has expired or was revoked (the refresh was "
+            f"answered {exc.status}): sign in again with `numind auth login`"
+        )
+
+    def _keep(self, tokens: TokenResponse, stored: StoredCredentials) -> None:
+        """Under the file's lock: store the refreshed tokens, and use them."""
+        credentials = credentials_from(self.base_url, tokens)
+        if credentials.refresh_token is None:
+            credentials = _with_refresh_token(credentials, stored)
+        self.store.put(credentials)
+        self._adopt(credentials)
 
     def _adopt(self, credentials: StoredCredentials) -> None:
         self._credentials = credentials

@@ -1,0 +1,66 @@
+"""The asyncio helpers of the shared parts (a stored login's refresh, the async driver):
+a deadline as a cancellation scope, and a blocking wait run in a thread. No aiohttp here;
+loaded only by the async client."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout_at as _timeout_at
+else:  # the package asyncio's own was made from
+    from async_timeout import timeout_at as _timeout_at
+
+if TYPE_CHECKING:
+    from ._deadline import Deadline
+
+__all__ = ["run_in_thread", "timeout_at"]
+
+T = TypeVar("T")
+
+_executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
+_executor_lock = threading.Lock()
+
+
+def timeout_at(deadline: Optional[Deadline]) -> Any:
+    """An ``async with`` scope that cancels what runs in it when ``deadline`` passes, and
+    then raises ``asyncio.TimeoutError``."""
+    if deadline is None:
+        return _timeout_at(None)
+    loop = asyncio.get_running_loop()
+    return _timeout_at(loop.time() + deadline.remaining())
+
+
+async def run_in_thread(fn: Callable[[], T], undo: Optional[Callable[[T], object]] = None) -> T:
+    """Run the blocking ``fn`` in a thread, without blocking the event loop.
+
+    If the awaiting task is cancelled (its deadline, or its caller) while ``fn`` still runs,
+    ``undo(result)`` runs once ``fn`` has returned: a lock taken after its waiter gave up is
+    given back, not kept forever.
+    """
+    future = _threads().submit(fn)
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        if undo is not None:
+            settle = undo
+
+            def settled(done: concurrent.futures.Future[T]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    settle(done.result())
+
+            future.add_done_callback(settled)
+        raise
+
+
+def _threads() -> concurrent.futures.ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            # A few: only the waits of refreshes run here, and they are rare.
+            _executor = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="numind-wait")
+        return _executor

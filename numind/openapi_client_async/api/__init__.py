@@ -1,0 +1,5 @@
+"""The async API classes."""
+
+from .authentication_api import AuthenticationApi
+
+__all__ = ["AuthenticationApi"]

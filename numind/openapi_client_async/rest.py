@@ -1,0 +1,329 @@
+"""The asyncio HTTP transport: one aiohttp session that sends one attempt of a request.
+
+It knows HTTP, not the API. Retries are the pipeline's (``api_client``); here an attempt
+is bounded by the deadline of its call: the wait for a pooled connection, connecting, TLS,
+sending, and reading the headers and the body. The session is made inside the running
+event loop, on first use, and belongs to that loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import warnings
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
+from urllib.parse import urlencode
+
+import aiohttp
+from urllib3.exceptions import InsecureRequestWarning
+
+from numind.openapi_client._aio import timeout_at
+from numind.openapi_client._deadline import Deadline, TimeoutSetting, parse_timeout
+from numind.openapi_client._headers import find_header
+from numind.openapi_client._redact import SecretBytes
+from numind.openapi_client._transport import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    LEAST_WAIT,
+    connection_error,
+    encode_body,
+    proxy_settings,
+    too_large,
+)
+from numind.openapi_client.exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiValueError,
+)
+
+if TYPE_CHECKING:
+    from numind.openapi_client._transport import FailureKind
+    from numind.openapi_client._types import RequestTimeout
+    from numind.openapi_client.configuration import Configuration
+
+# ``from numind.openapi_client_async.rest import ApiException`` works, as in the sync twin.
+__all__ = ["RESTClientObject", "RESTResponse", "ApiException"]
+
+#: The statuses whose ``Location`` a ``urllib3.Retry`` reads as a redirect.
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: aiohttp rounds timeouts above this up to whole seconds; a deadline is never rounded.
+_NO_ROUNDING = float("inf")
+#: The deadline of a response made without one.
+_NEVER = Deadline(float("inf"))
+
+
+class RESTResponse:
+    """A response whose body has been, or can be, read with ``await read()``."""
+
+    def __init__(
+        self,
+        resp: aiohttp.ClientResponse,
+        method: str = "",
+        url: str = "",
+        deadline: Optional[Deadline] = None,
+        max_size: Optional[int] = None,
+    ) -> None:
+        self.response = resp
+        self.deadline = deadline
+        self.max_size = DEFAULT_MAX_RESPONSE_SIZE if max_size is None else max_size
+        self.status = resp.status
+        self.reason = resp.reason
+        self.method = method
+        self.url = url
+        self.data: Optional[bytes] = None
+        #: Why the call stopped retrying with this answer (see ``ApiException.retry_note``).
+        self.retry_note: Optional[str] = None
+
+    async def read(self) -> bytes:
+        """Read the whole body (once) and release the connection to the pool.
+
+        A body cut short (reset, closed early, timed out) raises ``ApiConnectionError``
+        (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received. A body
+        larger than ``max_size`` once decoded raises ``ApiException``, and the rest of it is
+        not read.
+        """
+        if self.data is None:
+            received: List[bytes] = []
+            size = 0
+            response = self.response
+            try:
+                async with timeout_at(self.deadline):
+                    async for chunk in response.content.iter_any():
+                        received.append(chunk)
+                        size += len(chunk)
+                        if size > self.max_size:
+                            received.clear()
+                            chunk = b""
+                            response.close()  # never read to its end: not reused
+                            raise too_large(self, self.max_size)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                partial = SecretBytes(b"".join(received))
+                received.clear()  # no token left in the locals of a captured traceback
+                response.close()
+                error = _transport_error(exc, self.method, self.url, self.deadline or _NEVER)
+                error.add_answer(self.status, response.headers, partial)
+                raise error from exc
+            except BaseException:  # cancelled: the connection's state is unknown
+                response.close()
+                raise
+            self.data = SecretBytes(received[0] if len(received) == 1 else b"".join(received))
+            received.clear()
+            response.release()
+        return self.data
+
+    async def discard(self) -> None:
+        """Read an answer that is to be retried, so that its connection can be reused (a
+        failed read drops it; the retry opens another)."""
+        with contextlib.suppress(ApiConnectionError):
+            await self.read()
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.response.headers
+
+    def getheaders(self) -> Mapping[str, str]:
+        """All response headers."""
+        return self.response.headers
+
+    def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """One response header, or ``default``."""
+        return self.response.headers.get(name, default)
+
+    def get_redirect_location(self) -> Union[str, bool, None]:
+        """The ``Location`` of a redirect, else False (what a ``urllib3.Retry`` asks)."""
+        if self.status in _REDIRECTS:
+            return self.response.headers.get("Location")
+        return False
+
+
+class RESTClientObject:
+    """Sends requests through one ``aiohttp.ClientSession``, made in the running loop on
+    first use; ``await close()`` closes it."""
+
+    def __init__(self, configuration: Configuration) -> None:
+        if configuration.verify_ssl:
+            self._ssl: Union[ssl.SSLContext, bool] = _ssl_context(configuration)
+        else:
+            self._ssl = False
+        self._server_hostname = configuration.tls_server_name or (
+            configuration.assert_hostname
+            if isinstance(configuration.assert_hostname, str)
+            else None
+        )
+        self._proxy: Optional[str] = None
+        self._proxy_headers: Optional[Dict[str, str]] = None
+        if configuration.proxy:
+            self._proxy, self._proxy_headers = proxy_settings(
+                configuration.proxy, configuration.proxy_headers
+            )
+        self._maxsize = configuration.connection_pool_maxsize
+        self._socket_options = configuration.socket_options
+        self.max_response_size = configuration.max_response_size
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def __repr__(self) -> str:
+        state = "open" if self._session is not None else "not yet opened"
+        return f"<RESTClientObject aiohttp session {state}>"
+
+    def session(self) -> aiohttp.ClientSession:
+        """The session of the running event loop: made on first use, in that loop."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=0,  # per host only, as the sync client's pools
+                limit_per_host=self._maxsize,
+                ssl=self._ssl,
+                timeout_ceil_threshold=_NO_ROUNDING,
+                socket_factory=_socket_factory(self._socket_options),
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                # Every request says its own timeouts; none is left to a session default.
+                timeout=aiohttp.ClientTimeout(total=None, ceil_threshold=_NO_ROUNDING),
+                skip_auto_headers=("User-Agent",),
+            )
+            # aiohttp sends an idempotent request once more on its own when the connection
+            # fails; the SDK's retry loop decides on retries, as the sync client does.
+            self._session._retry_connection = False  # pyright: ignore[reportPrivateUsage]
+            self._loop = loop
+        elif self._loop is not loop:
+            raise ApiValueError(
+                "This ApiClient belongs to the event loop it was first used in; make one "
+                "ApiClient per event loop (e.g. inside the coroutine that asyncio.run runs), "
+                "or close it (await api_client.close()) before using it in another loop"
+            )
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+        post_params: Optional[List[Tuple[str, Any]]] = None,
+        _request_timeout: Union[RequestTimeout, TimeoutSetting] = None,
+        *,
+        deadline: Optional[Deadline] = None,
+    ) -> RESTResponse:
+        """Send one attempt; the body is left unread in the returned ``RESTResponse``.
+
+        ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
+        JSON encoded otherwise. ``_request_timeout`` bounds the attempt and ``deadline``
+        the call it belongs to. Transport failures raise ``ApiConnectionError`` or
+        ``ApiTimeoutError``.
+        """
+        method = method.upper()
+        headers = headers or {}
+        encoded: Optional[bytes]
+        if post_params:
+            if body is not None:
+                raise ApiValueError("body and post_params are exclusive: give one of them")
+            encoded = urlencode(post_params).encode("ascii")
+        else:
+            content_type = (find_header(headers, "Content-Type") or "") if body is not None else ""
+            encoded = encode_body(body, content_type)
+        if encoded is not None:
+            encoded = SecretBytes(encoded)  # a token request: masked in captured tracebacks
+        if isinstance(_request_timeout, TimeoutSetting):
+            setting = _request_timeout
+        else:
+            setting = parse_timeout(_request_timeout)
+        if deadline is None:
+            deadline = setting.deadline(None)
+        session = self.session()
+        attempt = setting.attempt
+        connect = attempt.connect_timeout
+        # The attempt's own timeouts; the deadline cuts them all, as the scope around
+        # the request (``timeout_at``) ends whatever is waiting when it passes. After the
+        # call, an unread answer's reads keep their own read timeout.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=setting.longest_attempt,  # a pooled connection, or a new one
+            sock_connect=connect if isinstance(connect, (int, float)) else None,
+            sock_read=setting.longest_read,
+            ceil_threshold=_NO_ROUNDING,
+        )
+        if self._ssl is False and url.startswith("https:"):
+            warnings.warn(
+                f"Unverified HTTPS request to {url.split('/')[2]}: verify_ssl is off, so "
+                "anyone on the path can read and change the traffic",
+                InsecureRequestWarning,
+                stacklevel=2,
+            )
+        try:
+            async with timeout_at(deadline):
+                # Redirects are not followed: an API call that redirects is an error, and
+                # following it could send the Authorization header to another host.
+                response = await session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=encoded,
+                    allow_redirects=False,
+                    timeout=timeout,
+                    proxy=self._proxy,
+                    proxy_headers=self._proxy_headers,
+                    server_hostname=self._server_hostname,
+                )
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise _transport_error(exc, method, url, deadline) from exc
+        return RESTResponse(response, method, url, deadline, self.max_response_size)
+
+    async def close(self) -> None:
+        """Close the session and every pooled connection (it reopens on the next call)."""
+        session, self._session, self._loop = self._session, None, None
+        if session is not None:
+            await session.close()
+
+
+def _ssl_context(configuration: Configuration) -> ssl.SSLContext:
+    """The TLS settings of ``configuration``, as urllib3 reads them for the sync client."""
+    cadata = configuration.ca_cert_data
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=cadata)
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    if configuration.assert_hostname is False:
+        context.check_hostname = False  # the certificate is still verified
+    return context
+
+
+def _socket_factory(options: Optional[List[Tuple[int, int, Union[int, bytes]]]]) -> Any:
+    if options is None:
+        return None
+
+    def make(addr_info: Any) -> socket.socket:
+        family, kind, proto, _, _ = addr_info
+        sock = socket.socket(family=family, type=kind, proto=proto)
+        for level, name, value in options:
+            sock.setsockopt(level, name, value)
+        return sock
+
+    return make
+
+
+def _transport_error(
+    exc: BaseException, method: str, url: str, deadline: Deadline
+) -> ApiConnectionError:
+    """aiohttp's (or asyncio's) error of an attempt, as the SDK's typed error; its
+    ``retry_kind`` tells the retry policy whether the request may have been sent."""
+    kind: FailureKind
+    if isinstance(exc, aiohttp.ConnectionTimeoutError) and deadline.remaining() > LEAST_WAIT:
+        # aiohttp bounds the wait for a pooled connection and a new connection together
+        kind, retry_kind = "pool_or_connect", "connect"
+    elif isinstance(exc, asyncio.TimeoutError):  # a read timeout, or the deadline's
+        kind, retry_kind = "timeout", "read"
+    elif isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
+        kind, retry_kind = "tls", "other"
+    elif isinstance(exc, aiohttp.ClientProxyConnectionError):
+        kind, retry_kind = "proxy", "connect"  # the proxy could not be reached
+    elif isinstance(exc, aiohttp.ClientHttpProxyError):
+        kind, retry_kind = "proxy", "other"  # the proxy refused the tunnel
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        kind, retry_kind = "connect", "connect"
+    else:  # reset, closed, or cut short once the request was on its way
+        kind, retry_kind = "connection", "read"
+    error = connection_error(kind, method, url, str(exc) or type(exc).__name__, deadline)
+    error.retry_kind = retry_kind
+    return error
