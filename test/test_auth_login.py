@@ -171,3 +171,15 @@ def test_a_sign_in_url_without_state_gets_one_and_the_redirect_must_carry_it(
     shown = capsys.readouterr().out
     assert "https://sign-in.example/auth?client_id=x&state=" in shown
     assert [r.method for r in recording.requests] == ["GET"]  # the forged code was not sent
+
+
+def test_login_stores_a_token_with_an_absurd_lifetime_clamped() -> None:
+    with LocalServer(access_token_ttl=10**12, refresh_token_ttl=10**12) as absurd:
+        email = new_email()
+        configuration = auth.login(absurd.url, browser=lambda url: play_browser(url, email))
+        stored = auth.CredentialStore().load(absurd.url)
+        assert stored is not None and me(configuration) == email
+    lifetime = stored.expires_at.timestamp() - time.time()
+    assert 364 * 86400 < lifetime <= 365 * 86400
+    assert stored.refresh_expires_at is not None
+    assert stored.refresh_expires_at.timestamp() - time.time() <= 365 * 86400

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from ._session import REFRESH_MARGIN, LoginRequiredError, StoredLogin
     from ._store import (
+        DEFAULT_LOCK_TIMEOUT,
         CredentialStore,
         CredentialStoreError,
         StoredCredentials,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "PASTE_REDIRECT_URI",
     "REFRESH_MARGIN",
