@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import pathlib
 import subprocess
 import sys
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import new_email, play_browser
+from recording_server import Canned, Recorded, RecordingServer
 
 from numind.openapi_client.testing import LocalServer
 
@@ -226,8 +231,6 @@ def test_an_error_line_never_echoes_a_token_the_server_sent(
     env: dict[str, str], status: int, content_type: str
 ) -> None:
     # A body the CLI cannot decode may be a token response: it is kept out of stderr.
-    from recording_server import Canned, RecordingServer
-
     secret = "tok-" + "S3CRET" * 4
     body = json.dumps({"token": secret, "refreshToken": secret + "-refresh"}).encode()
     with RecordingServer() as recording:
@@ -246,3 +249,93 @@ def test_an_error_line_never_echoes_a_token_the_server_sent(
         assert "tok-" in result.stderr  # an error answer is shown, briefly...
     else:
         assert secret not in result.stderr, result.stderr  # ...a success answer never
+
+
+# -- finding 4: logout tells the truth -----------------------------------------------------
+
+
+def forward_to(upstream: str, before: Any) -> Callable[[Recorded], Canned]:
+    """A RecordingServer answer that forwards each request to ``upstream`` (an origin);
+    ``before(path)`` runs first, so that a test can act while a request is in flight."""
+    target = urlsplit(upstream)
+    skip = {"connection", "host", "keep-alive", "content-length", "transfer-encoding"}
+
+    def forward(request: Recorded) -> Canned:
+        before(request.path)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in skip}
+        connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
+        try:
+            connection.request(request.method, request.path, request.body or None, headers)
+            answer = connection.getresponse()
+            body = answer.read()
+        finally:
+            connection.close()
+        kept = {k: v for k, v in answer.getheaders() if k.lower() not in skip}
+        return Canned(answer.status, body, kept)
+
+    return forward
+
+
+ROTATE = """
+import sys
+from numind.openapi_client import ApiClient, Configuration
+
+configuration = Configuration(host=sys.argv[1])
+login = configuration.stored_login
+with ApiClient(configuration) as client:  # what a process does on a 401: refresh
+    login.refresh_rejected(login.credentials.access_token, client)
+print("rotated")
+"""
+
+
+def test_logout_tells_the_truth_when_another_process_rotates_the_token_meanwhile(
+    own_server: LocalServer,
+) -> None:
+    rotations: list[subprocess.Popen[str]] = []
+
+    def another_process_refreshes_while_the_logout_is_in_flight(path: str) -> None:
+        if path.endswith("/api/auth/logout") and not rotations:
+            rotations.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", ROTATE, proxy.url],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
+            )
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                rotations[0].wait(timeout=3)  # done, or waiting for the logout's lock
+
+    with RecordingServer() as proxy:
+        proxy.default = forward_to(
+            own_server.origin, another_process_refreshes_while_the_logout_is_in_flight
+        )
+        env = {**os.environ, "NUMIND_BASE_URL": proxy.url}
+        assert login(env, new_email())[0] == 0
+        path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+        first_refresh_token = json.loads(path.read_text())["logins"][proxy.url]["refresh_token"]
+
+        result = numind("auth", "logout", env=env)
+        _, rotated_err = rotations[0].communicate(timeout=90)
+        whoami = numind("auth", "whoami", env=env)
+
+    if result.returncode == 0:  # "Signed out": then it is true
+        assert f"Signed out of {proxy.url}" in result.stdout
+        assert whoami.returncode == 1, whoami.stdout
+        assert proxy.url not in json.loads(path.read_text())["logins"]
+        # the process that wanted to refresh learnt that it was signed out
+        assert rotations[0].returncode != 0 and "signed out" in rotated_err
+    else:
+        assert "Still signed in" in result.stderr
+    assert own_server.refresh_requests == 0  # no rotation behind the logout's back
+    # and the session is over on the server: the refresh token no longer works
+    refresh = {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": first_refresh_token}
+    connection = http.client.HTTPConnection(own_server.host, own_server.port, timeout=10)
+    try:
+        connection.request(
+            "POST", "/v1/api/auth/token", json.dumps(refresh), {"Content-Type": "application/json"}
+        )
+        assert connection.getresponse().status == 400
+    finally:
+        connection.close()
