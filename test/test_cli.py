@@ -10,7 +10,7 @@ import pathlib
 import subprocess
 import sys
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from conftest import new_email, play_browser
@@ -251,6 +251,15 @@ def test_an_error_line_never_echoes_a_token_the_server_sent(
         assert secret not in result.stderr, result.stderr  # ...a success answer never
 
 
+def test_login_help_says_what_paste_mode_does_not_protect_against() -> None:
+    result = numind("auth", "login", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "--paste" in text and "picked at random for this sign-in" in text
+    assert "It does not protect against another user of the browser's machine" in text
+    assert "numind auth tokens create NAME" in text and "NUMIND_API_KEY" in text
+
+
 # -- finding 4: logout tells the truth -----------------------------------------------------
 
 
@@ -339,3 +348,71 @@ def test_logout_tells_the_truth_when_another_process_rotates_the_token_meanwhile
         assert connection.getresponse().status == 400
     finally:
         connection.close()
+
+
+# -- finding 10: what a server sends is shown, never obeyed by the terminal -----------------
+
+EVIL = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\u202eevil\r\nnumind: error: fake line\x9b"
+
+
+def evil_key(**changes: str) -> dict[str, str]:
+    key = {
+        "id": "id-" + EVIL,
+        "name": "name-" + EVIL,
+        "token": "nm_" + "k" * 20 + EVIL,
+        "userId": "u",
+        "createdAt": "2025-01-01T00:00:00Z" + EVIL,
+        "expiresAt": "2026-01-01T00:00:00Z",
+    }
+    return {**key, **changes}
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "answer"),
+    [
+        (["auth", "whoami"], 200, {"email": "mallory@example.com" + EVIL}),
+        (["auth", "tokens", "list"], 200, [evil_key()]),
+        (["auth", "tokens", "create", "x"], 200, evil_key()),
+        (["auth", "tokens", "rename", "id", "x"], 200, evil_key()),
+        (["auth", "tokens", "delete", "id"], 404, {"code": "NOT_FOUND", "message": EVIL}),
+        (["auth", "whoami"], 502, {"code": "BAD_GATEWAY" + EVIL, "message": "down" + EVIL}),
+    ],
+)
+def test_server_text_reaches_the_terminal_escaped(
+    env: dict[str, str], args: list[str], status: int, answer: Any
+) -> None:
+    with RecordingServer() as hostile:
+        hostile.default = Canned(status, json.dumps(answer).encode())
+        result = numind("--base-url", hostile.url, *args, env={**env, "NUMIND_API_KEY": "nm_key"})
+    printed = result.stdout + result.stderr
+    assert "\\x1b]0;pwned\\x07\\x1b[2J" in printed  # shown, escaped
+    for control in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+        assert control not in printed
+    assert "\nnumind: error: fake line" not in printed  # no line of the server's own
+    assert result.returncode == (0 if status == 200 else 1)
+
+
+def test_a_refusal_text_in_the_redirect_reaches_the_terminal_escaped(env: dict[str, str]) -> None:
+    from conftest import follow_redirect, get_once
+
+    process = subprocess.Popen(
+        [str(NUMIND), "auth", "login", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip().startswith("http"):
+            status, authorization_url = get_once(line.strip())
+            assert status == 302
+            state = parse_qs(urlsplit(authorization_url).query)["state"][0]
+            redirect_uri = parse_qs(urlsplit(authorization_url).query)["redirect_uri"][0]
+            query = urlencode({"error": "x", "error_description": EVIL, "state": state})
+            assert follow_redirect(f"{redirect_uri}?{query}")[0] == 400
+            break
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err.startswith("numind: error: The sign-in was refused: \\x1b]0;pwned\\x07")
+    assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
