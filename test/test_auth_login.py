@@ -37,6 +37,25 @@ def redirect_uri_of(authorization_url: str) -> str:
     return parse_qs(urlsplit(authorization_url).query)["redirect_uri"][0]
 
 
+class Browser:
+    """A ``browser=`` for login(): runs ``visit(url)`` (in login's browser thread), and
+    ``finished()`` waits for it, since login() may return before the browser has read the
+    last page."""
+
+    def __init__(self, visit: Callable[[str], object]) -> None:
+        self._visit = visit
+        self._done = threading.Event()
+
+    def __call__(self, url: str) -> None:
+        try:
+            self._visit(url)
+        finally:
+            self._done.set()
+
+    def finished(self) -> None:
+        assert self._done.wait(30)
+
+
 def test_login_listens_on_loopback_answers_the_browser_and_stores_the_tokens(
     server: LocalServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -48,7 +67,9 @@ def test_login_listens_on_loopback_answers_the_browser_and_stores_the_tokens(
         opened.append(url)
         pages.append(play_browser(url, email))
 
-    configuration = auth.login(server.url, browser=browser)
+    visited = Browser(browser)
+    configuration = auth.login(server.url, browser=visited)
+    visited.finished()
 
     printed = capsys.readouterr().out
     assert opened and opened[0] in printed  # the URL is always printed too
@@ -75,7 +96,9 @@ def test_a_redirect_with_another_state_is_refused_and_the_real_one_accepted(
         forged.append(follow_redirect(f"{parts.scheme}://{parts.netloc}{parts.path}?{fake}"))
         follow_redirect(location)
 
-    configuration = auth.login(server.url, browser=browser)
+    visited = Browser(browser)
+    configuration = auth.login(server.url, browser=visited)
+    visited.finished()
 
     assert forged[0][0] == 400 and "state does not match" in forged[0][1]
     assert me(configuration) == email
@@ -212,8 +235,10 @@ def test_opening_the_sign_in_link_twice_fails_the_login_loudly(server: LocalServ
         fetches.append(get_once(url))  # someone else was first...
         fetches.append(follow_redirect(url))  # ...then the browser
 
+    visited = Browser(browser)
     with pytest.raises(auth.LoginError, match=r"opened twice.*Nothing was signed in"):
-        auth.login(server.url, browser=browser, timeout=10)
+        auth.login(server.url, browser=visited, timeout=10)
+    visited.finished()
     assert fetches[0][0] == 302 and "/openid-connect/auth?" in fetches[0][1]
     assert fetches[1][0] == 400 and "works once" in fetches[1][1]
 
@@ -229,8 +254,10 @@ def test_the_listener_gives_up_after_a_few_wrong_states(server: LocalServer) -> 
             answers.append(follow_redirect(f"{callback}?code={code}&state={state}")[0])
 
     started = time.monotonic()
+    visited = Browser(browser)
     with pytest.raises(auth.LoginError, match="3 redirects with a wrong state"):
-        auth.login(server.url, browser=browser, timeout=60)
+        auth.login(server.url, browser=visited, timeout=60)
+    visited.finished()
     assert answers == [400, 400, 400]
     assert time.monotonic() - started < 30  # it gave up, it did not wait for the timeout
 
@@ -286,11 +313,13 @@ def test_a_slow_connection_does_not_hold_up_the_real_redirect(server: LocalServe
 
 def test_a_slow_connection_does_not_stretch_the_timeout(server: LocalServer) -> None:
     slow: list[SlowClient] = []
+    visited = Browser(lambda url: slow.append(SlowClient(url)))
     started = time.monotonic()
     try:
         with pytest.raises(auth.LoginError, match=r"No sign-in within 1\.5 seconds"):
-            auth.login(server.url, browser=lambda url: slow.append(SlowClient(url)), timeout=1.5)
+            auth.login(server.url, browser=visited, timeout=1.5)
         took = time.monotonic() - started
+        visited.finished()
         time.sleep(1.0)  # time for the slow client to notice the listener is gone
         assert slow[0].closed_at is not None  # and its connection with it
     finally:
@@ -510,6 +539,7 @@ def test_a_sign_in_url_that_is_https_or_loopback_and_comes_back_here_is_opened(
     template: str, allow_insecure_http: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
     opened: list[str] = []
+    visited = Browser(opened.append)
     with RecordingServer() as server:
         server.responses = [sign_in_url(template)]
         configuration = sdk.Configuration(
@@ -519,9 +549,10 @@ def test_a_sign_in_url_that_is_https_or_loopback_and_comes_back_here_is_opened(
             auth.login(
                 configuration=configuration,
                 paste=True,
-                browser=opened.append,
+                browser=visited,
                 read_input=lambda prompt: "",
             )
+    visited.finished()
     assert len(opened) == 1 and opened[0] in capsys.readouterr().out
     assert unquote(template.split("?")[0]) == opened[0].split("?")[0]
 
