@@ -1,7 +1,8 @@
 """The ``numind`` command line: sign-in and API keys. Thin: parses, calls the SDK, prints.
 
 Exit codes: 0 success, 1 an API or sign-in error, 2 a usage error. Errors are one line
-on stderr; ``--json`` prints machine-readable results on stdout.
+on stderr; ``--json`` prints machine-readable results on stdout. Text that came from a
+server is printed with its control characters escaped (``printable``), never obeyed.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             warnings.simplefilter("always")
             args.run(args)
         for warning in caught:
-            print(f"{PROG}: warning: {warning.message}", file=sys.stderr)
+            _say(f"{PROG}: warning: {warning.message}", file=sys.stderr)
     except (_Failure, OpenApiException) as exc:
-        print(f"{PROG}: error: {describe_error(exc)}", file=sys.stderr)
+        _say(f"{PROG}: error: {describe_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -67,12 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     auth = groups.add_parser("auth", help="sign in and manage API keys", parents=[common])
     commands = auth.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    login = commands.add_parser("login", help="sign in through the browser", parents=[common])
+    login = commands.add_parser(
+        "login",
+        help="sign in through the browser",
+        description=_LOGIN_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
     login.add_argument("--no-browser", action="store_true", help="only print the URL")
     login.add_argument(
         "--paste",
         action="store_true",
-        help="paste back the URL the browser was sent to (for remote machines)",
+        help="paste back the URL the browser was sent to (for a browser on another "
+        "machine; see above for what it does not protect against)",
     )
     login.add_argument(
         "--timeout", type=_seconds, default=300.0, help="seconds to wait (default 300)"
@@ -103,6 +111,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_LOGIN_DESCRIPTION = """\
+Sign in through the browser and store the tokens in your credential file.
+
+By default a listener on 127.0.0.1 receives the browser's redirect. It answers only
+your own user (on Linux), and the browser is given a one-time link to it, so the
+sign-in's state never shows in the browser's command line, where other users of the
+machine could read it. The account that signed in is printed: check it.
+
+--paste is for a browser on another machine. The sign-in sends that browser to a port
+of 127.0.0.1 picked at random for this sign-in, which this command holds so that no
+other user of this machine can listen on it; you paste back the address the browser
+was sent to. It does not protect against another user of the browser's machine who
+listens on that port (on every port, or on the one in the sign-in URL, read from the
+browser's command line): the code in that address signs in whoever uses it first.
+
+On a machine that you share with people you do not trust, do not sign in there: create
+an API key once where you can (`numind auth tokens create NAME`) and give it as
+NUMIND_API_KEY.
+"""
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -119,7 +148,8 @@ def _seconds(text: str) -> float:
 def _login(args: argparse.Namespace) -> None:
     from numind.openapi_client import auth
 
-    # With --json, stdout carries only the result: the prompt goes to stderr.
+    # With --json, stdout carries only the result: the prompt goes to stderr. login()
+    # prints who signed in.
     prompt_to = sys.stderr if _json(args) else sys.stdout
     with contextlib.redirect_stdout(prompt_to):
         configuration = auth.login(
@@ -128,10 +158,9 @@ def _login(args: argparse.Namespace) -> None:
             open_browser=not args.no_browser and not args.paste,
             timeout=args.timeout,
         )
-    user = _api(configuration).get_api_auth_me()
-    _print(
-        args, {"base_url": configuration.host, "email": user.email}, f"Signed in as {user.email}"
-    )
+    if _json(args):
+        user = _api(configuration).get_api_auth_me()
+        _emit({"base_url": configuration.host, "email": user.email})
 
 
 def _whoami(args: argparse.Namespace) -> None:
@@ -155,22 +184,25 @@ def _tokens_list(args: argparse.Namespace) -> None:
         _emit([_key_json(key, masked=True) for key in keys])
         return
     if not keys:
-        print("No API keys")
+        _say("No API keys")
         return
     rows = [["ID", "NAME", "KEY", "CREATED", "EXPIRES"]]
     rows += [[k.id, k.name, _mask(k.token), k.created_at, k.expires_at] for k in keys]
+    rows = [[_printable(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        _say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 def _tokens_create(args: argparse.Namespace) -> None:
     key = _api(_signed_in(args)).post_api_auth_user_tokens({"name": args.name})
-    text = (
-        f"Created API key {key.id} ({key.name}). Its secret, shown only now:\n{key.token}\n"
-        "Store it safely; use it as NUMIND_API_KEY."
+    _print(
+        args,
+        _key_json(key, masked=False),
+        f"Created API key {key.id} ({key.name}). Its secret, shown only now:",
+        key.token,
+        "Store it safely; use it as NUMIND_API_KEY.",
     )
-    _print(args, _key_json(key, masked=False), text)
 
 
 def _tokens_rename(args: argparse.Namespace) -> None:
@@ -215,14 +247,29 @@ def _json(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "json", False))
 
 
-def _print(args: argparse.Namespace, value: Any, text: str) -> None:
+def _print(args: argparse.Namespace, value: Any, *lines: str) -> None:
+    """``value`` as JSON with ``--json``, else ``lines``."""
     if _json(args):
         _emit(value)
     else:
-        print(text)
+        for line in lines:
+            _say(line)
+
+
+def _say(line: str, file: Any = None) -> None:
+    """Print one line; a character in it that a terminal would obey (an escape sequence in
+    a name or a message from the server, a line break) is shown escaped instead."""
+    print(_printable(line), file=file)
+
+
+def _printable(text: str) -> str:
+    from numind.openapi_client.auth._login import printable
+
+    return printable(text)
 
 
 def _emit(value: Any) -> None:
+    # json.dumps escapes every control character (ensure_ascii): safe to print as is.
     print(json.dumps(value, indent=2))
 
 

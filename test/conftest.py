@@ -40,21 +40,31 @@ def new_email() -> str:
 
 
 def open_authorization_url(url: str, email: str | None = None) -> str:
-    """Play the browser: open the authorization URL, do not follow the redirect, and
-    return the Location it redirects to."""
+    """Play the browser: open the sign-in URL (``login()``'s one-time link to its listener
+    redirects once to the authorization URL), sign in at the authorization URL without
+    following its redirect, and return the Location it redirects to."""
     parts = urlsplit(url)
+    if not parts.path.endswith("/openid-connect/auth"):
+        status, location = get_once(url)
+        assert status == 302, (status, url)
+        parts = urlsplit(location)
     target = f"{parts.path}?{parts.query}"
     if email is not None:
         target += f"&login_hint={email}"
-    conn = http.client.HTTPConnection(parts.hostname or "", parts.port)
+    status, location = get_once(f"{parts.scheme}://{parts.netloc}{target}")
+    assert status == 302, status
+    return location
+
+
+def get_once(url: str) -> tuple[int, str]:
+    """GET ``url`` without following a redirect: (status, Location)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
     try:
-        conn.request("GET", target)
+        conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
         response = conn.getresponse()
         response.read()
-        assert response.status == 302, (response.status, response.reason)
-        location = response.getheader("Location")
-        assert location is not None
-        return location
+        return response.status, response.getheader("Location") or ""
     finally:
         conn.close()
 

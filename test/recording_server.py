@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable, Union
 
 
 @dataclass
@@ -27,13 +27,17 @@ class Canned:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
 
 
+Answer = Union[Canned, Callable[[Recorded], Canned]]
+
+
 class RecordingServer:
     """``with RecordingServer() as server:``; ``server.url`` ends with ``/v1``."""
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
-        self.responses: list[Canned] = []  # answered in order; then the default
-        self.default = Canned()
+        # Answered in order, then the default; a function makes the answer from the request.
+        self.responses: list[Answer] = []
+        self.default: Answer = Canned()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,10 +46,11 @@ class RecordingServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                outer.requests.append(
-                    Recorded(self.command, self.path, dict(self.headers.items()), body)
-                )
+                recorded = Recorded(self.command, self.path, dict(self.headers.items()), body)
+                outer.requests.append(recorded)
                 canned = outer.responses.pop(0) if outer.responses else outer.default
+                if callable(canned):
+                    canned = canned(recorded)
                 self.send_response(canned.status)
                 for name, value in canned.headers.items():
                     self.send_header(name, value)

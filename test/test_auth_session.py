@@ -244,24 +244,62 @@ def test_logout_with_an_expired_access_token_refreshes_then_revokes(
     assert stored_file() == {}
 
 
-def test_logout_keeps_a_login_another_process_stored_meanwhile(own_server: LocalServer) -> None:
-    log_in(own_server, new_email())
-    validate = own_server.on_exchange
-    newer = auth.StoredCredentials(
-        own_server.url,
+def newer_login(base_url: str) -> auth.StoredCredentials:
+    return auth.StoredCredentials(
+        base_url,
         "at-newer",
         "rt-newer",
         datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5),
     )
 
-    def another_process_signs_in(exchange: Any) -> None:
+
+def on_logout(server: LocalServer, action: Any) -> None:
+    """Run ``action()`` when the server gets the logout (before it answers)."""
+    validate = server.on_exchange
+
+    def observe(exchange: Any) -> None:
         if validate is not None:
             validate(exchange)
         if exchange.target.endswith("/api/auth/logout"):
-            auth.CredentialStore().save(newer)  # between our revoke and our delete
+            action()
 
-    own_server.on_exchange = another_process_signs_in
+    server.on_exchange = observe
+
+
+def test_a_login_stored_during_a_logout_waits_for_it_and_is_kept(own_server: LocalServer) -> None:
+    log_in(own_server, new_email())
+    saving: list[threading.Thread] = []
+
+    def another_process_signs_in() -> None:
+        # It waits for the logout's lock, then stores its login: nothing is lost.
+        saving.append(threading.Thread(target=auth.CredentialStore().save, args=(newer,)))
+        saving[0].start()
+
+    newer = newer_login(own_server.url)
+    on_logout(own_server, another_process_signs_in)
     assert auth.logout(own_server.url) is True
+    saving[0].join(30)
+
+    assert stored_file()[own_server.url]["refresh_token"] == "rt-newer"
+
+
+def test_logout_says_still_signed_in_when_another_login_was_stored_meanwhile(
+    own_server: LocalServer,
+) -> None:
+    log_in(own_server, new_email())
+    path = pathlib.Path(os.environ["NUMIND_CONFIG_DIR"]) / "credentials.json"
+
+    def a_program_without_the_lock_signs_in() -> None:
+        document = json.loads(path.read_text())
+        document["logins"][own_server.url] = newer_login(own_server.url).to_json()
+        temporary = path.with_name("elsewhere.tmp")
+        temporary.write_text(json.dumps(document))
+        temporary.chmod(0o600)
+        os.replace(temporary, path)
+
+    on_logout(own_server, a_program_without_the_lock_signs_in)
+    with pytest.raises(auth.LogoutError, match=r"Still signed in to .*logout` again"):
+        auth.logout(own_server.url)
 
     assert stored_file()[own_server.url]["refresh_token"] == "rt-newer"
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import pathlib
 import subprocess
 import sys
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from conftest import new_email, play_browser
+from recording_server import Canned, Recorded, RecordingServer
 
 from numind.openapi_client.testing import LocalServer
 
@@ -226,8 +231,6 @@ def test_an_error_line_never_echoes_a_token_the_server_sent(
     env: dict[str, str], status: int, content_type: str
 ) -> None:
     # A body the CLI cannot decode may be a token response: it is kept out of stderr.
-    from recording_server import Canned, RecordingServer
-
     secret = "tok-" + "S3CRET" * 4
     body = json.dumps({"token": secret, "refreshToken": secret + "-refresh"}).encode()
     with RecordingServer() as recording:
@@ -246,3 +249,172 @@ def test_an_error_line_never_echoes_a_token_the_server_sent(
         assert "tok-" in result.stderr  # an error answer is shown, briefly...
     else:
         assert secret not in result.stderr, result.stderr  # ...a success answer never
+
+
+def test_login_help_says_what_paste_mode_does_not_protect_against() -> None:
+    result = numind("auth", "login", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "--paste" in text and "picked at random for this sign-in" in text
+    assert "It does not protect against another user of the browser's machine" in text
+    assert "numind auth tokens create NAME" in text and "NUMIND_API_KEY" in text
+
+
+# -- finding 4: logout tells the truth -----------------------------------------------------
+
+
+def forward_to(upstream: str, before: Any) -> Callable[[Recorded], Canned]:
+    """A RecordingServer answer that forwards each request to ``upstream`` (an origin);
+    ``before(path)`` runs first, so that a test can act while a request is in flight."""
+    target = urlsplit(upstream)
+    skip = {"connection", "host", "keep-alive", "content-length", "transfer-encoding"}
+
+    def forward(request: Recorded) -> Canned:
+        before(request.path)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in skip}
+        connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
+        try:
+            connection.request(request.method, request.path, request.body or None, headers)
+            answer = connection.getresponse()
+            body = answer.read()
+        finally:
+            connection.close()
+        kept = {k: v for k, v in answer.getheaders() if k.lower() not in skip}
+        return Canned(answer.status, body, kept)
+
+    return forward
+
+
+ROTATE = """
+import functools, sys
+from numind.openapi_client import ApiClient, Configuration
+from numind.openapi_client._deadline import Deadline
+
+configuration = Configuration(host=sys.argv[1])
+login = configuration.stored_login
+with ApiClient(configuration) as client:  # what a process does on a 401: refresh
+    exchange = functools.partial(client._refresh_tokens, login.base_url)
+    login.refused(login.credentials.access_token, exchange, Deadline(30))
+print("rotated")
+"""
+
+
+def test_logout_tells_the_truth_when_another_process_rotates_the_token_meanwhile(
+    own_server: LocalServer,
+) -> None:
+    rotations: list[subprocess.Popen[str]] = []
+
+    def another_process_refreshes_while_the_logout_is_in_flight(path: str) -> None:
+        if path.endswith("/api/auth/logout") and not rotations:
+            rotations.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", ROTATE, proxy.url],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
+            )
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                rotations[0].wait(timeout=3)  # done, or waiting for the logout's lock
+
+    with RecordingServer() as proxy:
+        proxy.default = forward_to(
+            own_server.origin, another_process_refreshes_while_the_logout_is_in_flight
+        )
+        env = {**os.environ, "NUMIND_BASE_URL": proxy.url}
+        assert login(env, new_email())[0] == 0
+        path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+        first_refresh_token = json.loads(path.read_text())["logins"][proxy.url]["refresh_token"]
+
+        result = numind("auth", "logout", env=env)
+        _, rotated_err = rotations[0].communicate(timeout=90)
+        whoami = numind("auth", "whoami", env=env)
+
+    if result.returncode == 0:  # "Signed out": then it is true
+        assert f"Signed out of {proxy.url}" in result.stdout
+        assert whoami.returncode == 1, whoami.stdout
+        assert proxy.url not in json.loads(path.read_text())["logins"]
+        # the process that wanted to refresh learnt that it was signed out
+        assert rotations[0].returncode != 0 and "signed out" in rotated_err
+    else:
+        assert "Still signed in" in result.stderr
+    assert own_server.refresh_requests == 0  # no rotation behind the logout's back
+    # and the session is over on the server: the refresh token no longer works
+    refresh = {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": first_refresh_token}
+    connection = http.client.HTTPConnection(own_server.host, own_server.port, timeout=10)
+    try:
+        connection.request(
+            "POST", "/v1/api/auth/token", json.dumps(refresh), {"Content-Type": "application/json"}
+        )
+        assert connection.getresponse().status == 400
+    finally:
+        connection.close()
+
+
+# -- finding 10: what a server sends is shown, never obeyed by the terminal -----------------
+
+EVIL = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\u202eevil\r\nnumind: error: fake line\x9b"
+
+
+def evil_key(**changes: str) -> dict[str, str]:
+    key = {
+        "id": "id-" + EVIL,
+        "name": "name-" + EVIL,
+        "token": "nm_" + "k" * 20 + EVIL,
+        "userId": "u",
+        "createdAt": "2025-01-01T00:00:00Z" + EVIL,
+        "expiresAt": "2026-01-01T00:00:00Z",
+    }
+    return {**key, **changes}
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "answer"),
+    [
+        (["auth", "whoami"], 200, {"email": "mallory@example.com" + EVIL}),
+        (["auth", "tokens", "list"], 200, [evil_key()]),
+        (["auth", "tokens", "create", "x"], 200, evil_key()),
+        (["auth", "tokens", "rename", "id", "x"], 200, evil_key()),
+        (["auth", "tokens", "delete", "id"], 404, {"code": "NOT_FOUND", "message": EVIL}),
+        (["auth", "whoami"], 502, {"code": "BAD_GATEWAY" + EVIL, "message": "down" + EVIL}),
+    ],
+)
+def test_server_text_reaches_the_terminal_escaped(
+    env: dict[str, str], args: list[str], status: int, answer: Any
+) -> None:
+    with RecordingServer() as hostile:
+        hostile.default = Canned(status, json.dumps(answer).encode())
+        result = numind("--base-url", hostile.url, *args, env={**env, "NUMIND_API_KEY": "nm_key"})
+    printed = result.stdout + result.stderr
+    assert "\\x1b]0;pwned\\x07\\x1b[2J" in printed  # shown, escaped
+    for control in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+        assert control not in printed
+    assert "\nnumind: error: fake line" not in printed  # no line of the server's own
+    assert result.returncode == (0 if status == 200 else 1)
+
+
+def test_a_refusal_text_in_the_redirect_reaches_the_terminal_escaped(env: dict[str, str]) -> None:
+    from conftest import follow_redirect, get_once
+
+    process = subprocess.Popen(
+        [str(NUMIND), "auth", "login", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip().startswith("http"):
+            status, authorization_url = get_once(line.strip())
+            assert status == 302
+            state = parse_qs(urlsplit(authorization_url).query)["state"][0]
+            redirect_uri = parse_qs(urlsplit(authorization_url).query)["redirect_uri"][0]
+            query = urlencode({"error": "x", "error_description": EVIL, "state": state})
+            assert follow_redirect(f"{redirect_uri}?{query}")[0] == 400
+            break
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err.startswith("numind: error: The sign-in was refused: \\x1b]0;pwned\\x07")
+    assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1

@@ -76,6 +76,12 @@ class Client:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 @pytest.fixture
 def server(own_server: LocalServer) -> LocalServer:
@@ -172,6 +178,10 @@ def test_properties_before_start_and_argument_checks() -> None:
     local_server.stop()  # stopping a server that never started is a no-op
     with pytest.raises(ValueError):
         LocalServer(access_token_ttl=0)
+    with pytest.raises(ValueError, match="idle_timeout must be positive"):
+        LocalServer(idle_timeout=0)
+    with pytest.raises(ValueError, match="max_connections must be positive"):
+        LocalServer(max_connections=0)
     with pytest.raises(ValueError):
         local_server.advance_clock(-1)
 
@@ -749,3 +759,69 @@ def test_on_exchange_sees_each_request_and_its_answer(
     server.on_exchange = broken
     assert me(client, access).status == 200  # the answer still goes out
     assert "RuntimeError: observer bug" in capfd.readouterr().err
+
+
+# --------------------------------------------------------------------------- finding 12
+
+
+def test_an_idle_connection_is_closed_after_the_idle_timeout() -> None:
+    with LocalServer(idle_timeout=0.5) as local_server:
+        idle = socket.create_connection((local_server.host, local_server.port), timeout=10)
+        half = socket.create_connection((local_server.host, local_server.port), timeout=10)
+        try:
+            half.sendall(b"GET /v1/api/auth/me HTTP/1.1\r\nHost: x\r\n")  # and no more
+            started = time.monotonic()
+            assert idle.recv(1) == b""  # closed by the server, not by our 10 s timeout
+            assert half.recv(1024) == b""
+            assert time.monotonic() - started < 8
+        finally:
+            idle.close()
+            half.close()
+        with Client(local_server) as client:  # it still serves
+            assert authorization_url(client).startswith(local_server.origin)
+
+
+def connection_threads() -> int:
+    return sum(t.name.startswith("LocalServer-connection-") for t in threading.enumerate())
+
+
+def test_at_most_max_connections_are_served_at_once() -> None:
+    with LocalServer(max_connections=4) as local_server:
+        before = connection_threads()
+        idle = [
+            socket.create_connection((local_server.host, local_server.port), timeout=10)
+            for _ in range(50)
+        ]
+        try:
+            time.sleep(0.5)
+            assert connection_threads() - before <= 4
+            assert local_server.connections_opened <= 4
+        finally:
+            for sock in idle:
+                sock.close()
+        # the others waited their turn in the backlog; the server is not stuck
+        with Client(local_server) as client:
+            assert authorization_url(client).startswith(local_server.origin)
+        assert local_server.connections_opened == 51
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", ""])
+def test_binding_to_an_address_that_is_not_loopback_warns(host: str) -> None:
+    with pytest.warns(UserWarning, match="not loopback.*signs anyone in as any user"):
+        local_server = LocalServer(host).start()
+    local_server.stop()
+
+
+def test_the_cli_warns_when_bound_to_an_address_that_is_not_loopback() -> None:
+    command = [sys.executable, "-m", "numind.openapi_client.testing", "--host", "0.0.0.0"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", process.stdout.readline().strip())
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=10)
+    assert stderr.startswith("warning: LocalServer is listening on '0.0.0.0'")
+    assert "signs anyone in as any user" in stderr

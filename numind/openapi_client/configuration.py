@@ -27,6 +27,7 @@ import urllib3
 from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
+from ._net import is_loopback
 from ._redact import REDACTED, Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
@@ -104,7 +105,14 @@ class Configuration:
         configuration = Configuration(host="https://api.nuextract.ai/v1",
                                       access_token=os.environ["NUMIND_API_KEY"])
 
-    :param host: base URL of the API, including its base path (``/v1``).
+    :param host: base URL of the API, including its base path (``/v1``). It must be
+        ``https://``, or ``http://`` to a loopback host (``localhost``, 127.0.0.0/8, ``::1``):
+        plain ``http://`` to another host is refused with ``ApiValueError`` unless
+        ``allow_insecure_http`` is set.
+    :param allow_insecure_http: accept a plain ``http://`` host that is not loopback. The
+        token and every answer then cross the network unencrypted, readable and changeable
+        by anyone on the path (a proxy, the Wi-Fi): only for a server you run on a network
+        you trust. Read whenever the host is set, so set it first (or pass both here).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token.
     :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
         Seconds: the whole call ends within them, retries, waits and a token refresh
@@ -167,12 +175,14 @@ class Configuration:
         client_side_validation: bool = True,
         debug: Optional[bool] = None,
         logger_file: Optional[str] = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        self.allow_insecure_http = allow_insecure_http
         if host is None:
             host = os.environ.get(ENV_BASE_URL) or None
         if host is None and server_index is None:
             server_index = 0
-        self._base_path = DEFAULT_HOST if host is None else _checked_host(host)
+        self._base_path = DEFAULT_HOST if host is None else _checked_host(host, allow_insecure_http)
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
         self.access_token = access_token if access_token is not None else _env_token()
@@ -289,7 +299,7 @@ class Configuration:
 
     @host.setter
     def host(self, value: str) -> None:
-        self._base_path = _checked_host(value)
+        self._base_path = _checked_host(value, self.allow_insecure_http)
         self.server_index = None
         # A stored login is only ever sent to the base URL it was made for.
         self._stored_login = _UNREAD
@@ -324,7 +334,7 @@ class Configuration:
                     f"Invalid value {value!r} for host variable {name!r}: use one of {allowed}"
                 )
             url = url.replace("{" + name + "}", value)
-        return url
+        return _checked_host(url, self.allow_insecure_http)
 
     # -- authentication -----------------------------------------------------------------
 
@@ -437,11 +447,14 @@ class Configuration:
             return f"unreadable ({exc})"
 
 
-def _checked_host(host: str) -> str:
+def _checked_host(host: str, allow_insecure_http: bool = False) -> str:
     if not isinstance(host, str) or not host.startswith(("http://", "https://")):  # pyright: ignore[reportUnnecessaryIsInstance]
+        # The value is not shown: a secret given as the host by mistake (an API key in the
+        # first positional argument) would end up in logs and tracebacks.
         raise ApiValueError(
-            f"Invalid host {host!r}: give the full base URL with its scheme and base path, "
-            f"such as {DEFAULT_HOST!r}"
+            "Invalid host (the value is not shown): give the full base URL with its scheme "
+            f"and base path, such as {DEFAULT_HOST!r}. An API key goes in "
+            "Configuration(access_token=...) or NUMIND_API_KEY, not in host"
         )
     parts = urlsplit(host)
     if "@" in parts.netloc:
@@ -452,6 +465,14 @@ def _checked_host(host: str) -> str:
             f"Invalid host {shown!r}: a user or password in the URL is not sent as "
             "credentials and would show in logs and error messages; remove it and give "
             "the token as access_token (or NUMIND_API_KEY)"
+        )
+    hostname = parts.hostname or ""
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(hostname):
+        raise ApiValueError(
+            f"Refusing plain http:// to {hostname!r}, which is not this machine: the token "
+            "and every answer would cross the network unencrypted, for anyone on the path "
+            f"to read and change. Use https://{hostname}..., or, only for a server you "
+            "trust on a network you trust, Configuration(allow_insecure_http=True)"
         )
     return host.rstrip("/")
 

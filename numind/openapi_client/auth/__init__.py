@@ -11,6 +11,9 @@
 After a login, ``Configuration()`` for the same host uses the stored tokens and refreshes
 them shortly (``REFRESH_MARGIN`` seconds) before they expire, and once after a 401.
 The command line does the same: ``numind auth login``, ``numind auth logout``.
+
+What sign-in and the credential store protect against (other users of the machine, the
+network, a hostile server answer), and what they cannot: docs/SECURITY.md.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._login import (
         DEFAULT_TIMEOUT,
-        PASTE_REDIRECT_URI,
         LoginError,
+        LogoutError,
         SessionNotRevokedWarning,
         login,
         logout,
     )
     from ._session import REFRESH_MARGIN, LoginRequiredError, StoredLogin
     from ._store import (
+        DEFAULT_LOCK_TIMEOUT,
         CredentialStore,
         CredentialStoreError,
         StoredCredentials,
@@ -37,13 +41,14 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
     "DEFAULT_TIMEOUT",
-    "PASTE_REDIRECT_URI",
     "REFRESH_MARGIN",
     "CredentialStore",
     "CredentialStoreError",
     "LoginError",
     "LoginRequiredError",
+    "LogoutError",
     "SessionNotRevokedWarning",
     "StoredCredentials",
     "StoredLogin",
@@ -56,8 +61,8 @@ __all__ = [
 # Loaded on first use: Configuration() reads the store, and must not pay for the login code.
 _MODULES = {
     "DEFAULT_TIMEOUT": "._login",
-    "PASTE_REDIRECT_URI": "._login",
     "LoginError": "._login",
+    "LogoutError": "._login",
     "SessionNotRevokedWarning": "._login",
     "login": "._login",
     "logout": "._login",

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 #: Seconds before its expiry that an access token is refreshed.
 REFRESH_MARGIN = 30.0
 
+#: The longest lifetime of a token that is believed: a longer one (``expiresIn=1e12``) is
+#: taken as this, so that it can be stored, and the token is refreshed then at the latest.
+MAX_LIFETIME = 365 * 24 * 60 * 60.0
+
 #: Answers to a token request that mean the code or refresh token is no longer good.
 SESSION_OVER = frozenset({400, 401, 403})
 
@@ -47,6 +51,7 @@ def credentials_from(
     now = time.time() if now is None else now
 
     def at(seconds: float) -> datetime.datetime:
+        seconds = min(max(seconds, 0.0), MAX_LIFETIME)
         return datetime.datetime.fromtimestamp(now + seconds, datetime.timezone.utc)
 
     return StoredCredentials(

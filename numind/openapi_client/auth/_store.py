@@ -3,12 +3,20 @@
 ``$NUMIND_CONFIG_DIR/credentials.json``, else ``$XDG_CONFIG_HOME/numind/credentials.json``,
 else ``~/.config/numind/credentials.json`` (on Windows ``%APPDATA%\\numind``). The directory
 is created 0700 and the file is written 0600, atomically (temp file, fsync, rename, fsync of
-the directory). A file that other users can read or write, or a symbolic link, is refused.
-Read-modify-write cycles hold an exclusive ``flock`` on ``credentials.json.lock``, so
-processes that sign in, refresh or sign out at the same time lose no update.
+the directory). Read-modify-write cycles hold an exclusive ``flock`` on
+``credentials.json.lock``, so processes that sign in, refresh or sign out at the same time
+lose no update; a wait for it is bounded (``DEFAULT_LOCK_TIMEOUT``).
+
+What another user of the machine cannot do, as OpenSSH's ``StrictModes``: the directory is
+opened once, checked on its descriptor (owned by you or root, writable by no one else), and
+every file is opened relative to that descriptor, without following a symbolic link
+(``O_NOFOLLOW``). A file is checked on the descriptor it is read from (a regular file of
+yours, no group or other permission bits), so nothing can be swapped in between the check
+and the read. Anything else is refused with ``CredentialStoreError``, which names the file
+and the fix.
 
 On Windows there is no ``flock`` and POSIX modes mean little: the file is still written
-atomically, but neither the lock nor the mode check applies.
+atomically, but neither the lock nor the checks apply.
 
 Standard library only: ``Configuration`` reads this on creation.
 """
@@ -17,11 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
 import os
+import secrets
 import stat
 import sys
-import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +40,23 @@ from typing import Any, Dict, Generator, Optional, cast
 from ..exceptions import ApiTimeoutError, OpenApiException
 
 ENV_CONFIG_DIR = "NUMIND_CONFIG_DIR"
-#: Seconds that a read-modify-write waits for another process's lock, when no call's
-#: deadline says less.
-LOCK_TIMEOUT = 60.0
 FILE_NAME = "credentials.json"
+#: Seconds that a read-modify-write waits for another process to release the lock, when
+#: the caller gives no deadline of its own; then ``ApiTimeoutError``.
+DEFAULT_LOCK_TIMEOUT = 60.0
 _FORMAT_VERSION = 1
+#: No credential file is this large; a larger one is refused, not read into memory.
+_MAX_FILE_SIZE = 1 << 20
+_POSIX = sys.platform != "win32"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# A FIFO swapped in for the file must not block the open (it is then refused by fstat).
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_SYMLINK_ERRNOS = (errno.ELOOP, errno.EMLINK)  # what O_NOFOLLOW gives on Linux/macOS, BSD
+
+# Per thread: the store paths whose lock this thread holds, with their directory
+# descriptors; a nested ``locked()`` (a refresh inside a logout) does not wait for itself.
+_HELD = threading.local()
 
 
 class CredentialStoreError(OpenApiException):
@@ -70,17 +92,45 @@ class StoredCredentials:
         }
 
     @classmethod
-    def from_json(cls, value: Dict[str, Any]) -> StoredCredentials:
-        refresh_expires_at = value.get("refresh_expires_at")
+    def from_json(cls, value: Any) -> StoredCredentials:
+        """The credentials of one entry of the file; ``ValueError`` if it is not one."""
+        if not isinstance(value, dict):
+            raise ValueError("an entry is not an object")
+        entry = cast("Dict[str, Any]", value)
+        refresh_expires_at = _text(entry, "refresh_expires_at", optional=True)
         return cls(
-            base_url=value["base_url"],
-            access_token=value["access_token"],
-            refresh_token=value.get("refresh_token"),
-            expires_at=datetime.datetime.fromisoformat(value["expires_at"]),
+            base_url=_required_text(entry, "base_url"),
+            access_token=_required_text(entry, "access_token"),
+            refresh_token=_text(entry, "refresh_token", optional=True),
+            expires_at=_timestamp(_required_text(entry, "expires_at")),
             refresh_expires_at=(
-                datetime.datetime.fromisoformat(refresh_expires_at) if refresh_expires_at else None
+                _timestamp(refresh_expires_at) if refresh_expires_at is not None else None
             ),
         )
+
+
+def _text(value: Dict[str, Any], name: str, *, optional: bool = False) -> Optional[str]:
+    field = value.get(name)
+    if isinstance(field, str) or (field is None and optional):
+        return field
+    raise ValueError(f"{name} is not a string")
+
+
+def _required_text(value: Dict[str, Any], name: str) -> str:
+    field = _text(value, name)
+    assert field is not None
+    return field
+
+
+def _timestamp(text: str) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        moment.timestamp()  # out of range fails here, not in the middle of a call
+    except (OverflowError, OSError) as exc:
+        raise ValueError(str(exc)) from None
+    return moment
 
 
 def config_dir() -> Path:
@@ -109,15 +159,15 @@ class CredentialStore:
     def __repr__(self) -> str:
         return f"CredentialStore({str(self.path)!r})"
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock file that read-modify-write cycles hold (``credentials.json.lock``)."""
+        return self.path.with_name(self.path.name + ".lock")
+
     def load(self, base_url: str) -> Optional[StoredCredentials]:
         """The stored login for exactly ``base_url``, or ``None``."""
-        entry = self._read().get(base_url)
-        if entry is None:
-            return None
-        try:
-            return StoredCredentials.from_json(entry)
-        except (KeyError, TypeError, ValueError):
-            raise self._corrupt() from None
+        with self._directory(create=False) as directory:
+            return None if directory is None else self._read(directory).get(base_url)
 
     def save(self, credentials: StoredCredentials) -> None:
         """Store ``credentials`` under their base URL (other base URLs are kept)."""
@@ -126,9 +176,11 @@ class CredentialStore:
 
     def put(self, credentials: StoredCredentials) -> None:
         """``save`` for a caller that already holds :meth:`locked`."""
-        logins = self._read()
-        logins[credentials.base_url] = credentials.to_json()
-        self._write(logins)
+        with self._directory(create=True) as directory:
+            assert directory is not None
+            logins = self._read(directory)
+            logins[credentials.base_url] = credentials
+            self._write(directory, logins)
 
     def delete(self, base_url: str, *, only: Optional[StoredCredentials] = None) -> bool:
         """Forget the login for ``base_url``; ``False`` if there was none.
@@ -136,70 +188,214 @@ class CredentialStore:
         With ``only``, forget it only while it is still that login (same refresh token), so
         that a sign-in another process has just stored is kept.
         """
-        with self.locked():
-            logins = self._read()
+        with self.locked(), self._directory(create=True) as directory:
+            assert directory is not None
+            logins = self._read(directory)
             current = logins.get(base_url)
             if current is None:
                 return False
-            if only is not None and current.get("refresh_token") != only.refresh_token:
+            if only is not None and current.refresh_token != only.refresh_token:
                 return False
             del logins[base_url]
-            self._write(logins)
+            self._write(directory, logins)
             return True
 
     @contextlib.contextmanager
     def locked(self, timeout: Optional[float] = None) -> Generator[None, None, None]:
         """Hold the store's exclusive lock (across processes) for a read-modify-write.
 
-        Waits for the lock at most ``timeout`` seconds (None: ``LOCK_TIMEOUT``), then
-        raises ``ApiTimeoutError`` naming the lock file.
+        Waits at most ``timeout`` seconds for another process to release it (None:
+        ``DEFAULT_LOCK_TIMEOUT``), then raises ``ApiTimeoutError`` naming the lock file.
+        A thread that holds the lock already gets it at once. Temporary files that a
+        crashed writer left behind (each holds tokens) are removed once the lock is held.
         """
-        self._make_dir()
-        if sys.platform == "win32":
+        held: Dict[str, _Directory] = _HELD.__dict__.setdefault("stores", {})
+        key = os.path.abspath(self.path)
+        if key in held:
             yield
             return
+        with self._directory(create=True) as directory:
+            assert directory is not None
+            if not _POSIX:
+                held[key] = directory
+                try:
+                    yield
+                finally:
+                    del held[key]
+                return
+            lock_fd = self._open_lock(directory)
+            try:
+                self._acquire(lock_fd, DEFAULT_LOCK_TIMEOUT if timeout is None else timeout)
+                self._remove_stale_temporary_files(directory)
+                held[key] = directory
+                try:
+                    yield
+                finally:
+                    del held[key]
+            finally:
+                os.close(lock_fd)  # closing releases the lock
 
-        lock_path = str(self.path) + ".lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    # -- the directory ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _directory(self, *, create: bool) -> Generator[Optional[_Directory], None, None]:
+        """The checked directory: the one this thread's lock holds, else opened and checked
+        now; None if it does not exist and ``create`` is false."""
+        held: Optional[_Directory] = _HELD.__dict__.get("stores", {}).get(
+            os.path.abspath(self.path)
+        )
+        if held is not None:
+            yield held
+            return
+        path = self.path.parent
+        if not _POSIX:
+            if create:
+                path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            yield _Directory(path, None) if create or path.is_dir() else None
+            return
+        if create:
+            with contextlib.suppress(FileExistsError):  # a file there is refused below
+                path.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            _wait_for_lock(fd, lock_path, LOCK_TIMEOUT if timeout is None else timeout)
-            yield
+            # The directory itself may be a symbolic link (dotfiles often are): what counts
+            # is whose directory the descriptor ends up on, checked below.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+        except FileNotFoundError:
+            yield None
+            return
+        except NotADirectoryError:
+            raise CredentialStoreError(
+                f"Refusing to use {path} as the credential directory: it is not a directory. "
+                f"Set {ENV_CONFIG_DIR} to a directory of your own"
+            ) from None
+        try:
+            self._check_directory(path, os.fstat(fd))
+            yield _Directory(path, fd)
         finally:
-            os.close(fd)  # closing releases the lock
+            os.close(fd)
+
+    def _check_directory(self, path: Path, info: os.stat_result) -> None:
+        if info.st_uid not in (os.geteuid(), 0):
+            raise CredentialStoreError(
+                f"Refusing to use the credential directory {path}: it belongs to another user "
+                f"(uid {info.st_uid}), who could replace the credential file. Use a directory "
+                f"of your own: unset {ENV_CONFIG_DIR}, or set it to a new directory"
+            )
+        if info.st_mode & 0o022:
+            raise CredentialStoreError(
+                f"Refusing to use the credential directory {path}: other users can write to "
+                f"it (mode {stat.S_IMODE(info.st_mode):04o}), so they could replace the "
+                f"credential file. Run `chmod 700 {path}`"
+            )
+
+    # -- the lock ---------------------------------------------------------------------
+
+    def _open_lock(self, directory: _Directory) -> int:
+        path = self.lock_path
+        try:
+            fd = directory.open(
+                path.name, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC, 0o600
+            )
+        except OSError as exc:
+            if exc.errno in _SYMLINK_ERRNOS:
+                raise CredentialStoreError(
+                    f"Refusing to use the lock file {path}: it is a symbolic link. "
+                    f"Delete it (`rm {path}`)"
+                ) from None
+            raise
+        try:
+            # Reading it is enough to flock it: a lock file that others can open lets them
+            # block every sign-in, refresh and sign-out of yours.
+            self._check_file(path, os.fstat(fd), what="lock file", fix=f"`rm {path}`")
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _acquire(self, fd: int, timeout: float) -> None:
+        import fcntl
+
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            remaining = deadline - time.monotonic()
+            if not remaining > 0:
+                raise ApiTimeoutError(
+                    f"Timed out after {timeout:g} s waiting for the lock file {self.lock_path}: "
+                    "another process holds it (signing in, refreshing or signing out). Try "
+                    f"again; `lsof {self.lock_path}` shows which process it is"
+                )
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, 0.05)
+
+    def _remove_stale_temporary_files(self, directory: _Directory) -> None:
+        # Every writer holds the lock, so a temporary file seen under it is a crashed one's.
+        prefix, suffix = _temporary_affixes(self.path)
+        for name in directory.names():
+            if name.startswith(prefix) and name.endswith(suffix):
+                with contextlib.suppress(FileNotFoundError):
+                    directory.unlink(name)
 
     # -- the file ---------------------------------------------------------------------
 
-    def _read(self) -> Dict[str, Any]:
+    def _read(self, directory: _Directory) -> Dict[str, StoredCredentials]:
         try:
-            info = os.lstat(self.path)
+            fd = directory.open(self.path.name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
         except FileNotFoundError:
             return {}
-        self._check_safe(info)
+        except OSError as exc:
+            if exc.errno in _SYMLINK_ERRNOS:
+                raise CredentialStoreError(
+                    f"Refusing to use the credential file {self.path}: it is a symbolic link. "
+                    f"Delete it and sign in again with `numind auth login`"
+                ) from None
+            raise
         try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise self._corrupt() from None
-        logins = (
-            cast("Dict[str, Any]", document).get("logins") if isinstance(document, dict) else None
-        )
-        if not isinstance(logins, dict):
+            if _POSIX:
+                self._check_file(self.path, os.fstat(fd), what="credential file")
+            data = _read_at_most(fd, _MAX_FILE_SIZE + 1)
+        finally:
+            os.close(fd)
+        if len(data) > _MAX_FILE_SIZE:
             raise self._corrupt()
-        return cast("Dict[str, Any]", logins)
-
-    def _check_safe(self, info: os.stat_result) -> None:
-        if stat.S_ISLNK(info.st_mode):
-            raise CredentialStoreError(
-                f"Refusing to use the credential file {self.path}: it is a symbolic link. "
-                f"Delete it and sign in again with `numind auth login`"
+        try:
+            document: Any = json.loads(data.decode("utf-8"))
+            logins: Any = (
+                cast("Dict[str, Any]", document).get("logins")
+                if isinstance(document, dict)
+                else None
             )
+            if not isinstance(logins, dict):
+                raise ValueError("no logins")
+            entries = cast("Dict[str, Any]", logins)
+            parsed = {url: StoredCredentials.from_json(entry) for url, entry in entries.items()}
+            if any(url != credentials.base_url for url, credentials in parsed.items()):
+                raise ValueError("an entry is filed under another base URL")
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise self._corrupt() from None
+        return parsed
+
+    def _check_file(
+        self, path: Path, info: os.stat_result, *, what: str, fix: Optional[str] = None
+    ) -> None:
         if not stat.S_ISREG(info.st_mode):
             raise CredentialStoreError(
-                f"Refusing to use the credential file {self.path}: it is not a regular file"
+                f"Refusing to use the {what} {path}: it is not a regular file. {_fix(fix)}"
             )
-        if sys.platform != "win32" and info.st_mode & 0o077:
+        if info.st_uid != os.geteuid():
             raise CredentialStoreError(
-                f"Refusing to use the credential file {self.path}: other users can read or "
-                f"write it (mode {stat.S_IMODE(info.st_mode):04o}). Run `chmod 600 {self.path}`"
+                f"Refusing to use the {what} {path}: it belongs to another user "
+                f"(uid {info.st_uid}). {_fix(fix)}"
+            )
+        if info.st_mode & 0o077:
+            raise CredentialStoreError(
+                f"Refusing to use the {what} {path}: other users can read or write it "
+                f"(mode {stat.S_IMODE(info.st_mode):04o}). Run `chmod 600 {path}`"
             )
 
     def _corrupt(self) -> CredentialStoreError:
@@ -208,52 +404,78 @@ class CredentialStore:
             "with `numind auth login`"
         )
 
-    def _make_dir(self) -> None:
-        directory = self.path.parent
-        if not directory.is_dir():
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-
-    def _write(self, logins: Dict[str, Any]) -> None:
-        directory = self.path.parent
-        data = json.dumps({"version": _FORMAT_VERSION, "logins": logins}, indent=2) + "\n"
-        # mkstemp creates the file 0600, so the tokens are never readable by others.
-        fd, temporary = tempfile.mkstemp(dir=str(directory), prefix=".credentials-", suffix=".tmp")
+    def _write(self, directory: _Directory, logins: Dict[str, StoredCredentials]) -> None:
+        document = {
+            "version": _FORMAT_VERSION,
+            "logins": {url: credentials.to_json() for url, credentials in logins.items()},
+        }
+        data = json.dumps(document, indent=2) + "\n"
+        prefix, suffix = _temporary_affixes(self.path)
+        temporary = prefix + secrets.token_hex(8) + suffix
+        # Created 0600, so the tokens are never readable by others; O_EXCL and O_NOFOLLOW,
+        # so nothing placed there beforehand is written through.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+        fd = directory.open(temporary, flags, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as file:
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(temporary, self.path)
+            directory.replace(temporary, self.path.name)
         except BaseException:
             with contextlib.suppress(OSError):
-                os.unlink(temporary)
+                directory.unlink(temporary)
             raise
-        if sys.platform != "win32":
-            # The rename is durable only once the directory entry is on disk.
-            dir_fd = os.open(str(directory), os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        directory.sync()
 
 
-def _wait_for_lock(fd: int, lock_path: str, timeout: float) -> None:
-    """Take the exclusive ``flock`` of ``fd`` within ``timeout`` seconds."""
-    import fcntl
+class _Directory:
+    """A checked directory: names are opened relative to its descriptor (POSIX), so the
+    directory cannot be swapped under us; on Windows, relative to its path."""
 
-    deadline = time.monotonic() + timeout
-    pause = 0.002
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ApiTimeoutError(
-                    f"Gave up waiting {timeout:.3g} s for the lock of the credential file "
-                    f"{lock_path}: another process holds it (a sign-in or refresh still "
-                    "running, or a stuck process: end it, then try again)"
-                ) from None
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, 0.05)
+    def __init__(self, path: Path, fd: Optional[int]) -> None:
+        self.path = path
+        self.fd = fd
+
+    def _name(self, name: str) -> str:
+        return name if self.fd is not None else str(self.path / name)
+
+    def open(self, name: str, flags: int, mode: int = 0o600) -> int:
+        return os.open(self._name(name), flags, mode, dir_fd=self.fd)
+
+    def unlink(self, name: str) -> None:
+        os.unlink(self._name(name), dir_fd=self.fd)
+
+    def replace(self, source: str, target: str) -> None:
+        os.replace(self._name(source), self._name(target), src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def names(self) -> list[str]:
+        return os.listdir(self.fd if self.fd is not None else self.path)
+
+    def sync(self) -> None:
+        # The rename is durable only once the directory entry is on disk.
+        if self.fd is not None:
+            os.fsync(self.fd)
+
+
+def _temporary_affixes(path: Path) -> tuple[str, str]:
+    # ".credentials-XXXX.tmp": also the names that earlier versions left after a crash.
+    return f".{path.stem}-", ".tmp"
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(fd, limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _fix(fix: Optional[str]) -> str:
+    if fix is not None:
+        return f"Delete it ({fix})"
+    return "Delete it and sign in again with `numind auth login`"

@@ -8,10 +8,15 @@ import signal
 import ssl
 import sys
 import time
+import warnings
 from types import FrameType
 from typing import List, Optional, Sequence
 
-from numind.openapi_client.testing._server import LocalServer
+from numind.openapi_client.testing._server import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    LocalServer,
+)
 
 
 class _Interrupted(Exception):
@@ -28,13 +33,30 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the NuExtract authentication API locally, in memory.",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: %(default)s); another address than loopback lets "
+        "anyone who can reach it sign in as any user, and is warned about",
     )
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     parser.add_argument("--access-token-ttl", type=int, default=300, metavar="S")
     parser.add_argument("--refresh-token-ttl", type=int, default=1800, metavar="S")
     parser.add_argument("--code-ttl", type=int, default=60, metavar="S")
     parser.add_argument("--default-email", default="user@example.com")
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="S",
+        help="close a connection idle this long (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections served at once (default: %(default)s)",
+    )
     parser.add_argument("--certfile", help="serve HTTPS with this PEM certificate chain")
     parser.add_argument("--keyfile", help="private key for --certfile, if not in it")
     parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
@@ -61,6 +83,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             default_email=args.default_email,
             ssl_context=context,
             verbose=args.verbose,
+            idle_timeout=args.idle_timeout,
+            max_connections=args.max_connections,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -69,10 +93,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         signal.signal(signum, _interrupt)
     try:
         try:
-            server.start()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                server.start()
         except OSError as exc:
             print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
             return 1
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr, flush=True)
         print(server.url, flush=True)
         while True:
             time.sleep(3600)

@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -36,6 +37,8 @@ from typing import (
 )
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from numind.openapi_client._net import is_loopback
+
 __all__ = ["Exchange", "LocalServer"]
 
 API_BASE_PATH = "/v1"
@@ -49,6 +52,11 @@ USER_TOKEN_PREFIX = "nm_"
 MAX_TOKEN_NAME_LENGTH = 100
 MAX_BODY_SIZE = 1 << 20
 MAX_LINE_SIZE = 65536
+#: Seconds that a connection may stay idle (between requests, or in the middle of one)
+#: before the server closes it.
+DEFAULT_IDLE_TIMEOUT = 60.0
+#: Connections served at once; more wait in the listen backlog until one closes.
+DEFAULT_MAX_CONNECTIONS = 256
 
 _BAD_BODY = "Invalid value for: body"
 _BAD_REDIRECT_URI = "Invalid value for: query parameter redirectUri"
@@ -601,6 +609,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.app
 
     def setup(self) -> None:
+        assert isinstance(self.server, _HTTPServer)
+        # Every read waits at most this long: an idle connection (or one stuck in the
+        # middle of a request, or of its TLS handshake) is closed, and its thread ends.
+        self.request.settimeout(self.server.idle_timeout)
         if isinstance(self.request, ssl.SSLSocket):
             # In this thread rather than at accept, so a slow client blocks no one else.
             self.request.do_handshake()
@@ -737,7 +749,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    """Tracks its connections and handler threads so ``stop()`` leaves none behind."""
+    """Tracks its connections and handler threads so ``stop()`` leaves none behind, and
+    serves at most ``max_connections`` at once (a thread each)."""
 
     daemon_threads = True
     # handle_request() is only called once the listening socket is readable: never wait.
@@ -752,14 +765,20 @@ class _HTTPServer(ThreadingHTTPServer):
         app: _App,
         ssl_context: Optional[ssl.SSLContext],
         verbose: bool,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.app = app
         self.ssl_context = ssl_context
         self.verbose = verbose
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
+        self._stopping = False
         self._tracking_lock = threading.Lock()
         self._connections: Set[socket.socket] = set()
         self._handler_threads: Set[threading.Thread] = set()
         self._wakeup_recv, self._wakeup_send = socket.socketpair()
+        self._wakeup_send.setblocking(False)
         try:
             super().__init__(address, _Handler)
         except BaseException:
@@ -767,18 +786,34 @@ class _HTTPServer(ThreadingHTTPServer):
             raise
 
     def serve_until_woken(self) -> None:
-        """Like serve_forever(), but ``wake()`` ends it at once instead of at the next poll."""
+        """Like serve_forever(), but ``wake()`` ends it at once instead of at the next poll;
+        while ``max_connections`` are open, new ones wait in the backlog."""
         with selectors.DefaultSelector() as selector:
-            selector.register(self, selectors.EVENT_READ)
             selector.register(self._wakeup_recv, selectors.EVENT_READ)
+            accepting = False
             while True:
+                with self._tracking_lock:
+                    room = len(self._connections) < self.max_connections
+                if room and not accepting:
+                    selector.register(self, selectors.EVENT_READ)
+                elif accepting and not room:
+                    selector.unregister(self)
+                accepting = room
                 ready = selector.select()
                 if any(key.fileobj is self._wakeup_recv for key, _ in ready):
-                    return
+                    self._wakeup_recv.recv(4096)
+                    if self._stopping:
+                        return
+                    continue  # a connection closed: there may be room again
                 self.handle_request()
 
     def wake(self) -> None:
-        self._wakeup_send.send(b"\0")
+        self._stopping = True
+        self._notify()
+
+    def _notify(self) -> None:
+        with contextlib.suppress(OSError):  # full (it wakes anyway) or closed (stopped)
+            self._wakeup_send.send(b"\0")
 
     def server_close(self) -> None:
         super().server_close()
@@ -828,6 +863,7 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._tracking_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+        self._notify()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Only connection-level failures (peer reset, TLS handshake) get here.
@@ -863,7 +899,10 @@ _Self = TypeVar("_Self", bound="LocalServer")
 class LocalServer:
     """A local, in-memory NuExtract authentication API over real HTTP/1.1.
 
-    ``url`` (with the ``/v1`` base path) is what a client takes as its host.
+    ``url`` (with the ``/v1`` base path) is what a client takes as its host. A connection
+    that stays idle for ``idle_timeout`` seconds is closed; at most ``max_connections`` are
+    served at once (a thread each), and more wait until one closes. Bind it to loopback
+    (the default): its sign-in page signs anyone in as any user.
     """
 
     def __init__(
@@ -877,13 +916,17 @@ class LocalServer:
         default_email: str = "user@example.com",
         ssl_context: Optional[ssl.SSLContext] = None,
         verbose: bool = False,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         for name, ttl in (
             ("access_token_ttl", access_token_ttl),
             ("refresh_token_ttl", refresh_token_ttl),
             ("code_ttl", code_ttl),
+            ("idle_timeout", idle_timeout),
+            ("max_connections", max_connections),
         ):
-            if ttl <= 0:
+            if not ttl > 0:  # a lifetime, or a limit
                 raise ValueError(f"{name} must be positive, got {ttl}")
         if not _normalize_email(default_email):
             raise ValueError("default_email must not be empty")
@@ -892,6 +935,8 @@ class LocalServer:
         self._bound_port: Optional[int] = None
         self._ssl_context = ssl_context
         self._verbose = verbose
+        self._idle_timeout = idle_timeout
+        self._max_connections = int(max_connections)
         self._app = _App(
             access_token_ttl=access_token_ttl,
             refresh_token_ttl=refresh_token_ttl,
@@ -1033,7 +1078,11 @@ class LocalServer:
             connection.close()
 
     def start(self: _Self) -> _Self:
-        """Bind and serve in a daemon thread. Does nothing if already running."""
+        """Bind and serve in a daemon thread. Does nothing if already running.
+
+        Warns (``UserWarning``) when the address is not loopback: the server signs anyone
+        who can reach it in as any user they name.
+        """
         with self._lifecycle_lock:
             if self._stopped:
                 raise RuntimeError("a stopped LocalServer cannot be restarted")
@@ -1045,8 +1094,19 @@ class LocalServer:
                 self._app,
                 self._ssl_context,
                 self._verbose,
+                self._idle_timeout,
+                self._max_connections,
             )
             self._bound_port = int(httpd.server_address[1])
+            if not is_loopback(self._host):
+                warnings.warn(
+                    f"LocalServer is listening on {self._host or 'every address'!r} (port "
+                    f"{self._bound_port}), which is not loopback: other machines may reach "
+                    "it, and its sign-in page signs anyone in as any user they name "
+                    "(login_hint), with that user's tokens and API keys. Bind to 127.0.0.1 "
+                    "unless you mean to share it with everyone who can reach it",
+                    stacklevel=2,
+                )
             self._app.origin = self.origin
             thread = threading.Thread(
                 target=httpd.serve_until_woken,
