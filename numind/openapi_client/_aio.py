@@ -35,14 +35,21 @@ def timeout_at(deadline: Optional[Deadline]) -> Any:
     return _timeout_at(loop.time() + deadline.remaining())
 
 
-async def run_in_thread(fn: Callable[[], T], undo: Optional[Callable[[T], object]] = None) -> T:
+async def run_in_thread(
+    fn: Callable[[], T],
+    undo: Optional[Callable[[T], object]] = None,
+    *,
+    own_thread: bool = False,
+) -> T:
     """Run the blocking ``fn`` in a thread, without blocking the event loop.
 
     If the awaiting task is cancelled (its deadline, or its caller) while ``fn`` still runs,
     ``undo(result)`` runs once ``fn`` has returned: a lock taken after its waiter gave up is
-    given back, not kept forever.
+    given back, not kept forever. ``own_thread``: in a thread of its own, which ends with
+    ``fn`` (for a lock that a thread holds, so that no other work of that thread sees it
+    as its own).
     """
-    future = _threads().submit(fn)
+    future = _start_thread(fn) if own_thread else _threads().submit(fn)
     try:
         return await asyncio.wrap_future(future)
     except asyncio.CancelledError:
@@ -55,6 +62,19 @@ async def run_in_thread(fn: Callable[[], T], undo: Optional[Callable[[T], object
 
             future.add_done_callback(settled)
         raise
+
+
+def _start_thread(fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="numind-lock", daemon=True).start()
+    return future
 
 
 def _threads() -> concurrent.futures.ThreadPoolExecutor:

@@ -206,9 +206,12 @@ class StoredLogin:
     ) -> None:
         from .._aio import run_in_thread
 
-        # The file's lock and the file itself are waited for and read in a thread.
+        # The file's lock and the file itself are waited for and read in threads; the lock
+        # in one of its own, as the store takes a lock its thread holds for held already.
         locked = self.store.locked(timeout=max(deadline.remaining(), 0.0))
-        await run_in_thread(locked.__enter__, undo=lambda _: locked.__exit__(None, None, None))
+        await run_in_thread(
+            locked.__enter__, undo=lambda _: locked.__exit__(None, None, None), own_thread=True
+        )
         try:
             stored = await run_in_thread(lambda: self._stored_to_refresh(rejected))
             if stored is None:
