@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from _contract import TrafficValidator, load_spec
+from twin import KINDS, Twin
 
 import numind
 import numind.openapi_client as sdk
@@ -161,23 +162,29 @@ def tokens(server: LocalServer) -> sdk.TokenResponse:
     return sign_in(server)
 
 
+@pytest.fixture(params=KINDS)
+def twin(request: pytest.FixtureRequest) -> Twin:
+    """The client a test runs with: the sync one, then the async one (see twin.py)."""
+    return Twin(request.param)
+
+
 @pytest.fixture
-def client(server: LocalServer, tokens: sdk.TokenResponse) -> Iterator[sdk.ApiClient]:
-    """A client authenticated as a fresh user."""
+def client(server: LocalServer, tokens: sdk.TokenResponse, twin: Twin) -> Iterator[sdk.ApiClient]:
+    """A client (of each kind) authenticated as a fresh user."""
     configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
-    with sdk.ApiClient(configuration) as api_client:
+    with twin.client(configuration) as api_client:
         yield api_client
 
 
 @pytest.fixture
-def api(client: sdk.ApiClient) -> sdk.AuthenticationApi:
-    return sdk.AuthenticationApi(client)
+def api(client: sdk.ApiClient, twin: Twin) -> sdk.AuthenticationApi:
+    return twin.api(client)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def anonymous_api(server: LocalServer) -> Iterator[sdk.AuthenticationApi]:
-    with sdk.ApiClient(sdk.Configuration(host=server.url)) as api_client:
-        yield sdk.AuthenticationApi(api_client)
+def anonymous_api(server: LocalServer, twin: Twin) -> Iterator[sdk.AuthenticationApi]:
+    with twin.client(sdk.Configuration(host=server.url)) as api_client:
+        yield twin.api(api_client)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

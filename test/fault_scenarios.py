@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Iterator, Optional
 
 from faulty_server import JSON, Action, Fault, FaultyServer, closed_port
+from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
@@ -35,6 +36,7 @@ from numind.openapi_client._types import RequestTimeout
 #: Small timeouts and waits so that the scenarios run in seconds; the policy is the default
 #: one otherwise (2 retries, the same methods and statuses).
 CONNECT_TIMEOUT, READ_TIMEOUT = 1.0, 0.5
+SYNC = Twin("sync")
 #: The bound of the calls whose attempts have those timeouts.
 CALL_TIMEOUT = 10.0
 #: How much longer than its timeout a call may take: the thread's wake-up, the last read.
@@ -93,7 +95,7 @@ class Scenario:
     #: Changes the configuration before the client is made.
     configure: Optional[Callable[[sdk.Configuration], None]] = None
     #: A context the call runs in (a held connection, a held lock), given the client.
-    around: Optional[Callable[[sdk.ApiClient, FaultyServer], ContextManager[Any]]] = None
+    around: Optional[Callable[[sdk.AuthenticationApi, FaultyServer], ContextManager[Any]]] = None
     #: Words the error's message must hold.
     says: str = ""
     #: The scheme of the URL (the faulty server speaks plain HTTP, never TLS).
@@ -304,8 +306,9 @@ class _RetryLogs(logging.Handler):
             self.messages.append(message)
 
 
-def run(scenario: Scenario) -> Outcome:
-    """Make the scenario's call against a fresh faulty server and report what happened."""
+def run(scenario: Scenario, twin: Twin = SYNC) -> Outcome:
+    """Make the scenario's call with the client of ``twin`` against a fresh faulty server,
+    and report what happened."""
     logger = logging.getLogger("numind.openapi_client")
     handler, level = _RetryLogs(), logger.level
     logger.addHandler(handler)
@@ -328,12 +331,13 @@ def run(scenario: Scenario) -> Outcome:
                 scenario.configure(configuration)
             error: Optional[BaseException] = None
             value: Any = None
-            with sdk.ApiClient(configuration) as client:
-                around = scenario.around or (lambda client, server: contextlib.nullcontext())
-                with around(client, server):
+            with twin.client(configuration) as client:
+                api = twin.api(client)
+                around = scenario.around or (lambda api, server: contextlib.nullcontext())
+                with around(api, server):
                     started = time.monotonic()
                     try:
-                        value = scenario.call(sdk.AuthenticationApi(client))
+                        value = scenario.call(api)
                     except sdk.OpenApiException as exc:
                         error = exc
                     seconds = time.monotonic() - started
@@ -368,13 +372,13 @@ def one_connection(configuration: sdk.Configuration) -> None:
 
 
 @contextlib.contextmanager
-def held_connection(client: sdk.ApiClient, server: FaultyServer) -> Iterator[None]:
+def held_connection(api: sdk.AuthenticationApi, server: FaultyServer) -> Iterator[None]:
     """Keep the pool's one connection busy with an answer that is not read yet."""
-    held = sdk.AuthenticationApi(client).get_api_auth_me_without_preload_content()
+    held = api.get_api_auth_me_without_preload_content()  # its body stalls: still on the wire
     try:
         yield
     finally:
-        held.read()
+        held.close()
         held.release_conn()
 
 
@@ -388,7 +392,7 @@ time.sleep(120)
 
 
 @contextlib.contextmanager
-def lock_held_elsewhere(client: sdk.ApiClient, server: FaultyServer) -> Iterator[None]:
+def lock_held_elsewhere(api: sdk.AuthenticationApi, server: FaultyServer) -> Iterator[None]:
     """Another process holds the credential file's lock (a stuck sign-in, say)."""
     lock = str(auth.credentials_path()) + ".lock"
     os.makedirs(os.path.dirname(lock), mode=0o700, exist_ok=True)
@@ -440,7 +444,7 @@ DEADLINE_SCENARIOS = [
         timeout=1.0,
         fast_retries=False,
         scheme="https",
-        says="timed out: the 1 s deadline of the call passed",
+        says="1 s deadline",
     ),
     Scenario(
         "deadline 1 s: slow headers (3 s), GET",
@@ -524,7 +528,7 @@ DEADLINE_SCENARIOS = [
     Scenario(
         "deadline 1 s: no free pooled connection, GET",
         GET_ME,
-        list,
+        lambda: [Fault.stall_body(USER, 5, 3.0)],  # the answer that holds the connection
         sdk.ApiTimeoutError,
         1,  # the answer that holds the connection
         0,

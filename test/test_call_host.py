@@ -11,6 +11,7 @@ import pytest
 from fault_scenarios import USER
 from faulty_server import JSON, Action, Fault, FaultyServer, _Connection, _head
 from recording_server import Recorded, RecordingServer
+from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
@@ -45,7 +46,7 @@ def _moving(configuration: sdk.Configuration, to: str, then: Action) -> Action:
 
 
 @pytest.mark.parametrize("expired", [True, False], ids=["refresh first", "401, then replay"])
-def test_a_host_changed_during_a_call_gets_none_of_its_tokens(expired: bool) -> None:
+def test_a_host_changed_during_a_call_gets_none_of_its_tokens(expired: bool, twin: Twin) -> None:
     with RecordingServer() as elsewhere, FaultyServer() as home:
         _store_login(home.url, expired)
         configuration = sdk.Configuration(host=home.url, retries=0)
@@ -59,8 +60,8 @@ def test_a_host_changed_during_a_call_gets_none_of_its_tokens(expired: bool) -> 
                 _tokens_after_moving(configuration, elsewhere.url),
                 Fault.ok(USER),
             ]
-        with sdk.ApiClient(configuration) as client:
-            assert sdk.AuthenticationApi(client).get_api_auth_me().email == "a@example.com"
+        with twin.client(configuration) as client:
+            assert twin.api(client).get_api_auth_me().email == "a@example.com"
 
     assert elsewhere.requests == []
     paths = [r.path for r in home.requests]

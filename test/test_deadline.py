@@ -9,50 +9,53 @@ test_faults.py.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
 from fault_scenarios import SLACK, USER
 from faulty_server import Fault, FaultyServer
+from twin import Twin
 
 import numind.openapi_client as sdk
+import numind.openapi_client_async as async_sdk
 from numind.openapi_client import _deadline
 
 
 def test_with_nothing_set_a_call_ends_within_the_default_call_timeout(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, twin: Twin
 ) -> None:
     # The default is 60 s; the same path with a default of 1 s shows that it applies.
     monkeypatch.setattr(_deadline, "DEFAULT_CALL_TIMEOUT", 1.0)
     with FaultyServer(default=Fault.hang()) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t")
-        with sdk.ApiClient(configuration) as client:
+        with twin.client(configuration) as client:
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError, match="the 1 s deadline of the call passed"):
-                sdk.AuthenticationApi(client).get_api_auth_me()
+                twin.api(client).get_api_auth_me()
             assert 1.0 <= time.monotonic() - started <= 1.0 + SLACK
     assert len(server.requests) == 1  # a read timeout of 20 s was cut to the 1 s left
 
 
-def test_a_pair_is_cut_to_what_is_left_of_the_call() -> None:
+def test_a_pair_is_cut_to_what_is_left_of_the_call(twin: Twin) -> None:
     with FaultyServer(default=Fault.hang()) as server:
         configuration = sdk.Configuration(
             host=server.url, access_token="t", timeout=(5, 5), call_timeout=1
         )
-        with sdk.ApiClient(configuration) as client:
+        with twin.client(configuration) as client:
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError, match="the 1 s deadline"):
-                sdk.AuthenticationApi(client).get_api_auth_me()
+                twin.api(client).get_api_auth_me()
             assert time.monotonic() - started <= 1.0 + SLACK
     assert len(server.requests) == 1
 
 
-def test_an_unread_answer_is_the_callers_to_read_after_the_deadline() -> None:
+def test_an_unread_answer_is_the_callers_to_read_after_the_deadline(twin: Twin) -> None:
     with FaultyServer([Fault.stall_body(USER, 5, 0.8)]) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t")
-        with sdk.ApiClient(configuration) as client:
-            api = sdk.AuthenticationApi(client)
+        with twin.client(configuration) as client:
+            api = twin.api(client)
             response = api.get_api_auth_me_without_preload_content(_request_timeout=0.5)
             # The call ended with the headers; the body arrives 0.8 s later, after the
             # call's deadline, and is still read whole.
@@ -60,33 +63,48 @@ def test_an_unread_answer_is_the_callers_to_read_after_the_deadline() -> None:
             response.release_conn()
 
 
-def test_a_429_slows_every_thread_of_the_client() -> None:
-    threads, calls = 16, 10
+def test_a_429_slows_every_thread_and_task_of_the_client(twin: Twin) -> None:
+    workers, calls = 16, 10  # threads of the sync client, tasks of the async one
     server = FaultyServer([Fault.status(429, {"Retry-After": "1"})], default=Fault.ok(USER))
     errors: list[BaseException] = []
     with server:
         configuration = sdk.Configuration(
-            host=server.url, access_token="t", connection_pool_maxsize=threads
+            host=server.url, access_token="t", connection_pool_maxsize=workers
         )
-        with sdk.ApiClient(configuration) as client:
-            api = sdk.AuthenticationApi(client)
-            barrier = threading.Barrier(threads)
+        with twin.client(configuration) as client:
+            if twin.is_async:
+                api = async_sdk.AuthenticationApi(client.target)
 
-            def work() -> None:
-                barrier.wait()
-                try:
+                async def task() -> None:
                     for _ in range(calls):
-                        assert api.get_api_auth_me().email == "a@example.com"
-                except BaseException as exc:
-                    errors.append(exc)
+                        assert (await api.get_api_auth_me()).email == "a@example.com"
 
-            workers = [threading.Thread(target=work) for _ in range(threads)]
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join(30)
+                async def tasks() -> None:
+                    results = await asyncio.gather(
+                        *(task() for _ in range(workers)), return_exceptions=True
+                    )
+                    errors.extend(r for r in results if isinstance(r, BaseException))
+
+                client.loop.run_until_complete(tasks())
+            else:
+                sync_api = twin.api(client)
+                barrier = threading.Barrier(workers)
+
+                def work() -> None:
+                    barrier.wait()
+                    try:
+                        for _ in range(calls):
+                            assert sync_api.get_api_auth_me().email == "a@example.com"
+                    except BaseException as exc:
+                        errors.append(exc)
+
+                threads = [threading.Thread(target=work) for _ in range(workers)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(30)
     assert errors == []
-    assert len(server.requests) == threads * calls + 1  # every call, and the one 429
+    assert len(server.requests) == workers * calls + 1  # every call, and the one 429
     first = server.arrivals[0]
     # Requests already on their way when the 429 arrived may land just after it; then
     # nothing, until the second that the server asked for has passed.
@@ -94,11 +112,11 @@ def test_a_429_slows_every_thread_of_the_client() -> None:
     assert during == [], f"{len(during)} requests sent into the rate limit"
 
 
-def test_a_call_whose_deadline_ends_before_the_cool_down_is_not_sent() -> None:
+def test_a_call_whose_deadline_ends_before_the_cool_down_is_not_sent(twin: Twin) -> None:
     with FaultyServer([Fault.status(429, {"Retry-After": "3"})], default=Fault.ok(USER)) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t", retries=0)
-        with sdk.ApiClient(configuration) as client:
-            api = sdk.AuthenticationApi(client)
+        with twin.client(configuration) as client:
+            api = twin.api(client)
             with pytest.raises(sdk.TooManyRequestsException):
                 api.get_api_auth_me()  # the 429 itself: no retry allowed
             started = time.monotonic()

@@ -9,19 +9,25 @@ import re
 
 import pytest
 from fault_scenarios import HUGE_GARBAGE, SCENARIOS, USER, Outcome, Scenario, run
+from twin import Twin
 
 import numind.openapi_client as sdk
 
 
 @functools.cache
-def outcome_of(name: str) -> Outcome:
-    """Each scenario runs once per session; the tests below look at different sides of it."""
-    return run(next(s for s in SCENARIOS if s.name == name))
+def _outcome(name: str, kind: str) -> Outcome:
+    return run(next(s for s in SCENARIOS if s.name == name), Twin(kind))
+
+
+def outcome_of(name: str, twin: Twin) -> Outcome:
+    """Each scenario runs once per session and client; the tests below look at different
+    sides of it."""
+    return _outcome(name, twin.name)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_fault(scenario: Scenario) -> None:
-    outcome = outcome_of(scenario.name)
+def test_fault(scenario: Scenario, twin: Twin) -> None:
+    outcome = outcome_of(scenario.name, twin)
 
     if scenario.raises is None:
         assert outcome.error is None, outcome.error
@@ -35,8 +41,8 @@ def test_fault(scenario: Scenario) -> None:
     assert outcome.seconds <= scenario.limit, f"{outcome.seconds:.3f} s"
 
 
-def test_retry_is_logged_with_reason_and_delay() -> None:
-    outcome = outcome_of("503, 503, then 200, GET")
+def test_retry_is_logged_with_reason_and_delay(twin: Twin) -> None:
+    outcome = outcome_of("503, 503, then 200, GET", twin)
 
     assert len(outcome.retry_logs) == 2
     for message in outcome.retry_logs:
@@ -53,14 +59,16 @@ def test_retry_is_logged_with_reason_and_delay() -> None:
         ("429 Retry-After: 3600 (capped at 0.5 s), GET", 0.5, 0.5),
     ],
 )
-def test_retry_after_sets_the_delay_up_to_the_cap(name: str, low: float, high: float) -> None:
-    (message,) = outcome_of(name).retry_logs
+def test_retry_after_sets_the_delay_up_to_the_cap(
+    name: str, low: float, high: float, twin: Twin
+) -> None:
+    (message,) = outcome_of(name, twin).retry_logs
     delay = float(re.search(r" in (\S+) s ", message).group(1))  # type: ignore[union-attr]
     assert low <= delay <= high, message
 
 
-def test_an_unreadable_retry_after_falls_back_to_the_backoff() -> None:
-    outcome = outcome_of("503 Retry-After: soon (unreadable), GET")
+def test_an_unreadable_retry_after_falls_back_to_the_backoff(twin: Twin) -> None:
+    outcome = outcome_of("503 Retry-After: soon (unreadable), GET", twin)
 
     error = outcome.error
     assert isinstance(error, sdk.ServiceException)
@@ -72,13 +80,13 @@ def test_an_unreadable_retry_after_falls_back_to_the_backoff() -> None:
         assert 0 < delay <= 0.2, message  # fast_retry_policy's backoff
 
 
-def test_a_cut_body_keeps_what_was_received() -> None:
+def test_a_cut_body_keeps_what_was_received(twin: Twin) -> None:
     for name, error_type in [
         ("truncated body, GET", sdk.ApiConnectionError),
         ("reset mid-body, GET", sdk.ApiConnectionError),
         ("slow body, GET", sdk.ApiTimeoutError),
     ]:
-        error = outcome_of(name).error
+        error = outcome_of(name, twin).error
         assert isinstance(error, error_type)
         assert error.status == 200
         assert error.headers is not None
@@ -90,13 +98,13 @@ def test_a_cut_body_keeps_what_was_received() -> None:
         assert error.url.endswith("/v1/api/auth/me")
 
 
-def test_an_undecodable_answer_keeps_its_raw_body() -> None:
+def test_an_undecodable_answer_keeps_its_raw_body(twin: Twin) -> None:
     for name, body in [
         ("invalid JSON, GET", '{"email": '),
         ("wrong content type, GET", "<html>hello</html>"),
         ("huge invalid body (16 MB HTML), GET", HUGE_GARBAGE.decode()),
     ]:
-        error = outcome_of(name).error
+        error = outcome_of(name, twin).error
         assert isinstance(error, sdk.ApiException)
         assert error.status == 200
         assert error.body == body
@@ -108,7 +116,7 @@ def test_an_undecodable_answer_keeps_its_raw_body() -> None:
 @pytest.mark.parametrize(
     "name", ["huge body (20,000 tokens, 3 MB), GET", "gzip body (20,000 tokens), GET"]
 )
-def test_a_huge_list_is_decoded(name: str) -> None:
-    outcome = outcome_of(name)
+def test_a_huge_list_is_decoded(name: str, twin: Twin) -> None:
+    outcome = outcome_of(name, twin)
     assert len(outcome.value) == 20_000
     assert outcome.value[-1].id == "t19999"

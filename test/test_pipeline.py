@@ -9,6 +9,7 @@ import pytest
 import urllib3
 from conftest import REDIRECT_URI, bearer, sign_in
 from recording_server import Canned, RecordingServer
+from twin import Twin
 
 import numind
 import numind.openapi_client as sdk
@@ -124,13 +125,13 @@ def test_bad_arguments_and_options_are_rejected_before_sending(
     "value", ["nm_\u201cpasted\u201d-SECRET", "nm_t\u2603ken-SECRET", "nm_tab\x00SECRET"]
 )
 def test_a_token_that_http_cannot_carry_is_refused_without_echoing_it(
-    server: LocalServer, value: str
+    server: LocalServer, value: str, twin: Twin
 ) -> None:
     # Such a value would otherwise fail inside http.client with a UnicodeEncodeError whose
     # message holds the whole header value.
     configuration = sdk.Configuration(host=server.url, access_token=value)
-    with sdk.ApiClient(configuration) as client:
-        error = _nothing_sent(server, sdk.AuthenticationApi(client).get_api_auth_me)
+    with twin.client(configuration) as client:
+        error = _nothing_sent(server, twin.api(client).get_api_auth_me)
 
     assert isinstance(error, sdk.ApiValueError)
     assert "Header 'Authorization'" in str(error) and "Latin-1" in str(error)
@@ -154,10 +155,10 @@ def test_unknown_keyword_options_are_a_type_error(api: sdk.AuthenticationApi) ->
 # -- headers and auth --------------------------------------------------------------------
 
 
-def test_headers_default_headers_and_user_agent(server: LocalServer) -> None:
+def test_headers_default_headers_and_user_agent(server: LocalServer, twin: Twin) -> None:
     tokens = sign_in(server)
     configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
-    with sdk.ApiClient(configuration, header_name="X-Team", header_value="data") as client:
+    with twin.client(configuration, header_name="X-Team", header_value="data") as client:
         client.set_default_header("X-Env", "test")
         method, url, headers, body, _ = client.param_serialize(
             "GET",
@@ -196,8 +197,8 @@ def test_a_per_call_authorization_header_in_any_case_is_enough_without_a_token(
     assert me.email.endswith("@example.com")
 
 
-def test_header_names_ignore_case_when_headers_are_merged(server: LocalServer) -> None:
-    with sdk.ApiClient(sdk.Configuration(host=server.url, access_token="configured")) as client:
+def test_header_names_ignore_case_when_headers_are_merged(server: LocalServer, twin: Twin) -> None:
+    with twin.client(sdk.Configuration(host=server.url, access_token="configured")) as client:
         client.set_default_header("x-team", "default")
         headers = client.param_serialize(
             "GET",
@@ -222,8 +223,8 @@ def test_request_auth_replaces_the_configured_token_for_one_call(
     assert me.email.endswith("@example.com")
 
 
-def test_cookie_is_sent(server: LocalServer) -> None:
-    with sdk.ApiClient(sdk.Configuration(host=server.url), cookie="session=abc") as client:
+def test_cookie_is_sent(server: LocalServer, twin: Twin) -> None:
+    with twin.client(sdk.Configuration(host=server.url), cookie="session=abc") as client:
         headers = client.param_serialize("GET", "/api/auth")[2]
     assert headers["Cookie"] == "session=abc"
 
@@ -278,7 +279,13 @@ def test_cookie_is_sent(server: LocalServer) -> None:
     ],
 )
 def test_what_goes_on_the_wire(
-    call: Any, method: str, path: str, accept: str, content_type: str | None, body: bytes
+    call: Any,
+    method: str,
+    path: str,
+    accept: str,
+    content_type: str | None,
+    body: bytes,
+    twin: Twin,
 ) -> None:
     with RecordingServer() as server:
         server.default = Canned(
@@ -288,8 +295,8 @@ def test_what_goes_on_the_wire(
         if method == "GET":
             server.default = Canned(body=b"http://x", headers={"Content-Type": "text/plain"})
         configuration = sdk.Configuration(host=server.url, access_token="key-1")
-        with sdk.ApiClient(configuration) as client:
-            call(sdk.AuthenticationApi(client))
+        with twin.client(configuration) as client:
+            call(twin.api(client))
 
     sent = server.last
     assert (sent.method, sent.path, sent.body) == (method, path, body)
@@ -299,7 +306,7 @@ def test_what_goes_on_the_wire(
     assert sent.headers.get("Authorization") == ("Bearer key-1" if secured else None)
 
 
-def test_without_client_side_validation_a_dict_is_sent_as_given() -> None:
+def test_without_client_side_validation_a_dict_is_sent_as_given(twin: Twin) -> None:
     with RecordingServer() as server:
         server.default = Canned(
             body=b'{"id": "i", "name": "n", "token": "t", "userId": "u", '
@@ -308,8 +315,8 @@ def test_without_client_side_validation_a_dict_is_sent_as_given() -> None:
         configuration = sdk.Configuration(
             host=server.url, access_token="key-1", client_side_validation=False
         )
-        with sdk.ApiClient(configuration) as client:
-            api = sdk.AuthenticationApi(client)
+        with twin.client(configuration) as client:
+            api = twin.api(client)
             api.post_api_auth_user_tokens({"name": "n", "scopes": ["read"]})
             with pytest.raises(sdk.ApiTypeError):
                 api.post_api_auth_user_tokens("not a dict")  # type: ignore[arg-type]
@@ -317,19 +324,19 @@ def test_without_client_side_validation_a_dict_is_sent_as_given() -> None:
     assert server.last.body == b'{"name":"n","scopes":["read"]}'
 
 
-def test_an_operation_without_auth_never_sends_the_token() -> None:
+def test_an_operation_without_auth_never_sends_the_token(twin: Twin) -> None:
     with RecordingServer() as server:
         server.default = Canned(body=b"http://x", headers={"Content-Type": "text/plain"})
         configuration = sdk.Configuration(host=server.url, access_token="key-1")
-        with sdk.ApiClient(configuration) as client:
-            sdk.AuthenticationApi(client).get_api_auth("http://localhost/cb")
+        with twin.client(configuration) as client:
+            twin.api(client).get_api_auth("http://localhost/cb")
     assert "Authorization" not in server.last.headers
 
 
 # -- timeouts ------------------------------------------------------------------------------
 
 
-def test_request_timeout_bounds_a_call_to_a_server_that_never_answers() -> None:
+def test_request_timeout_bounds_a_call_to_a_server_that_never_answers(twin: Twin) -> None:
     import socket
     import time
 
@@ -338,8 +345,8 @@ def test_request_timeout_bounds_a_call_to_a_server_that_never_answers() -> None:
     listener.listen(1)  # accepts connections, never answers
     host = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
     try:
-        with sdk.ApiClient(sdk.Configuration(host=host)) as client:
-            api = sdk.AuthenticationApi(client)
+        with twin.client(sdk.Configuration(host=host)) as client:
+            api = twin.api(client)
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError) as caught:
                 api.get_api_auth(REDIRECT_URI, _request_timeout=(1, 0.3))
@@ -351,15 +358,15 @@ def test_request_timeout_bounds_a_call_to_a_server_that_never_answers() -> None:
     assert caught.value.method == "GET"
 
 
-def test_a_refused_connection_is_a_connection_error_not_a_timeout() -> None:
+def test_a_refused_connection_is_a_connection_error_not_a_timeout(twin: Twin) -> None:
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     configuration = sdk.Configuration(host=f"http://127.0.0.1:{port}/v1", retries=0)
-    with sdk.ApiClient(configuration) as client, pytest.raises(sdk.ApiConnectionError) as caught:
-        sdk.AuthenticationApi(client).get_api_auth(REDIRECT_URI)
+    with twin.client(configuration) as client, pytest.raises(sdk.ApiConnectionError) as caught:
+        twin.api(client).get_api_auth(REDIRECT_URI)
     assert not isinstance(caught.value, sdk.ApiTimeoutError)
     assert "could not connect" in str(caught.value)
     assert caught.value.url.startswith(f"http://127.0.0.1:{port}/v1/api/auth?")
@@ -375,12 +382,14 @@ def test_request_timeout_accepts_the_documented_forms(
 # -- the connection pool ---------------------------------------------------------------
 
 
-def test_calls_reuse_one_connection_and_close_really_closes(own_server: LocalServer) -> None:
+def test_calls_reuse_one_connection_and_close_really_closes(
+    own_server: LocalServer, twin: Twin
+) -> None:
     tokens = sign_in(own_server)
     opened = own_server.connections_opened
     configuration = sdk.Configuration(host=own_server.url, access_token=tokens.token)
-    with sdk.ApiClient(configuration) as client:
-        api = sdk.AuthenticationApi(client)
+    with twin.client(configuration) as client:
+        api = twin.api(client)
         for _ in range(20):
             api.get_api_auth_me()
         assert own_server.connections_opened == opened + 1
@@ -391,15 +400,15 @@ def test_calls_reuse_one_connection_and_close_really_closes(own_server: LocalSer
 
 
 def test_each_host_keeps_its_connection_when_a_client_switches_between_hosts(
-    own_server: LocalServer,
+    own_server: LocalServer, twin: Twin
 ) -> None:
     with LocalServer() as other:
         hosts = [own_server, other]
         tokens = {srv.url: sign_in(srv).token for srv in hosts}
         opened = {srv.url: srv.connections_opened for srv in hosts}
         configuration = sdk.Configuration(host=own_server.url)
-        with sdk.ApiClient(configuration) as client:
-            api = sdk.AuthenticationApi(client)
+        with twin.client(configuration) as client:
+            api = twin.api(client)
             for _ in range(3):
                 for srv in hosts:
                     configuration.host = srv.url
@@ -455,10 +464,10 @@ def test_one_client_shared_by_threads_returns_each_users_data(server: LocalServe
 
 
 def test_param_serialize_call_api_and_response_deserialize_compose(
-    server: LocalServer, tokens: sdk.TokenResponse
+    server: LocalServer, tokens: sdk.TokenResponse, twin: Twin
 ) -> None:
     configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
-    with sdk.ApiClient(configuration) as client:
+    with twin.client(configuration) as client:
         method, url, headers, body, post_params = client.param_serialize(
             "POST",
             "/api/auth/user-tokens",
@@ -475,8 +484,8 @@ def test_param_serialize_call_api_and_response_deserialize_compose(
     assert result.data.name == "built by hand"
 
 
-def test_path_parameters_are_percent_encoded(server: LocalServer) -> None:
-    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+def test_path_parameters_are_percent_encoded(server: LocalServer, twin: Twin) -> None:
+    with twin.client(sdk.Configuration(host=server.url)) as client:
         url = client.param_serialize(
             "DELETE", "/api/auth/user-tokens/{userTokenId}", path_params={"userTokenId": "../a b"}
         )[1]
@@ -487,16 +496,16 @@ def test_path_parameters_are_percent_encoded(server: LocalServer) -> None:
     assert dots == server.url + "/api/auth/user-tokens/%2E%2E"
 
 
-def test_the_host_keeps_its_base_path(server: LocalServer) -> None:
-    with sdk.ApiClient(sdk.Configuration(host=server.url + "/")) as client:
+def test_the_host_keeps_its_base_path(server: LocalServer, twin: Twin) -> None:
+    with twin.client(sdk.Configuration(host=server.url + "/")) as client:
         url = client.param_serialize("GET", "/api/auth", query_params=[("redirectUri", "a b")])[1]
     assert url == server.url + "/api/auth?redirectUri=a%20b"
 
 
-def test_deserialize_and_sanitize(server: LocalServer) -> None:
+def test_deserialize_and_sanitize(server: LocalServer, twin: Twin) -> None:
     import datetime
 
-    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+    with twin.client(sdk.Configuration(host=server.url)) as client:
         users = client.deserialize(
             b'[{"email": "a@example.com"}]', "List[User]", "application/json; charset=utf-8"
         )
@@ -516,9 +525,9 @@ def test_deserialize_and_sanitize(server: LocalServer) -> None:
 
 
 def test_a_success_body_that_is_not_the_declared_model_is_a_clear_error(
-    server: LocalServer,
+    server: LocalServer, twin: Twin
 ) -> None:
-    with sdk.ApiClient(sdk.Configuration(host=server.url)) as client:
+    with twin.client(sdk.Configuration(host=server.url)) as client:
         response = client.call_api("GET", server.url + "/api/auth?redirectUri=http://x/cb")
         response.read()
         with pytest.raises(sdk.ApiException) as caught:

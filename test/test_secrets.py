@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REDIRECT_URI, authorization_code, bearer, new_email
 from recording_server import Canned, RecordingServer
+from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -21,6 +22,7 @@ def test_a_whole_session_with_debug_on_leaks_no_secret(
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
     tmp_path: Path,
+    twin: Twin,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # the root logger: every logger of the process
     secrets: list[str] = []
@@ -29,8 +31,8 @@ def test_a_whole_session_with_debug_on_leaks_no_secret(
     log_file = tmp_path / "numind.log"
     configuration = sdk.Configuration(host=server.url, debug=True, logger_file=str(log_file))
     try:
-        with sdk.ApiClient(configuration) as client:
-            api = sdk.AuthenticationApi(client)
+        with twin.client(configuration) as client:
+            api = twin.api(client)
             email = new_email()
             code = authorization_code(api, email)
             signed_in = api.post_api_auth_token(
@@ -123,7 +125,7 @@ def test_a_model_masks_its_secrets_in_every_representation() -> None:
 
 
 def test_query_auth_is_refused_before_anything_is_sent(
-    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str], twin: Twin
 ) -> None:
     # In the URL a key would reach logs (urllib3's too), error messages and proxies.
     caplog.set_level(logging.DEBUG)
@@ -132,8 +134,8 @@ def test_query_auth_is_refused_before_anything_is_sent(
     with RecordingServer() as server:
         configuration = sdk.Configuration(host=server.url, debug=True)
         try:
-            with sdk.ApiClient(configuration) as client:
-                api = sdk.AuthenticationApi(client)
+            with twin.client(configuration) as client:
+                api = twin.api(client)
                 with pytest.raises(sdk.ApiValueError, match=r"'api_key' in the URL.*Bearer") as e:
                     api.get_api_auth_me(_request_auth=query_auth)
         finally:
@@ -164,7 +166,7 @@ def test_a_host_with_a_password_is_refused_without_showing_it(
 
 
 def test_credentials_in_a_logged_url_or_location_are_redacted(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, twin: Twin
 ) -> None:
     # A redirect of a hostile or misconfigured server may carry a code or a token.
     caplog.set_level(logging.DEBUG)
@@ -173,9 +175,9 @@ def test_credentials_in_a_logged_url_or_location_are_redacted(
         server.default = Canned(302, b"", {"Location": location})
         configuration = sdk.Configuration(host=server.url, access_token="SECRET-KEY-3", debug=True)
         try:
-            with sdk.ApiClient(configuration) as client:
+            with twin.client(configuration) as client:
                 with pytest.raises(sdk.ApiException) as caught:
-                    sdk.AuthenticationApi(client).get_api_auth_me()
+                    twin.api(client).get_api_auth_me()
                 answer = client.call_api("GET", server.url + "/x?api_key=SECRET-KEY-4&page=2")
                 answer.read()
         finally:
@@ -192,14 +194,17 @@ def test_credentials_in_a_logged_url_or_location_are_redacted(
     assert not any("SECRET" in r.getMessage() for r in others if "api_key" not in r.getMessage())
 
 
-def test_a_proxy_header_that_http_cannot_carry_is_refused_without_showing_it() -> None:
+def test_a_proxy_header_that_http_cannot_carry_is_refused_without_showing_it(twin: Twin) -> None:
     configuration = sdk.Configuration(
         host="http://127.0.0.1:9/v1",
         proxy="http://127.0.0.1:9",
         proxy_headers={"Proxy-Authorization": "Basic SECRET-PROXY\r\nX-Injected: 1"},
     )
-    with pytest.raises(sdk.ApiValueError, match="Proxy header 'Proxy-Authorization'") as caught:
-        sdk.ApiClient(configuration)
+    with (
+        pytest.raises(sdk.ApiValueError, match="Proxy header 'Proxy-Authorization'") as caught,
+        twin.client(configuration),
+    ):
+        pass
     assert "SECRET" not in str(caught.value)
 
 
@@ -211,9 +216,9 @@ def test_a_proxy_header_that_http_cannot_carry_is_refused_without_showing_it() -
         (b'"SECRET-RT-7"', "int"),
     ],
 )
-def test_a_body_that_does_not_decode_is_not_echoed(body: bytes, type_name: str) -> None:
+def test_a_body_that_does_not_decode_is_not_echoed(body: bytes, type_name: str, twin: Twin) -> None:
     with (
-        sdk.ApiClient(sdk.Configuration(host="http://127.0.0.1:9/v1")) as client,
+        twin.client(sdk.Configuration(host="http://127.0.0.1:9/v1")) as client,
         pytest.raises(ValueError) as caught,
     ):
         client.deserialize(body, type_name, "application/json")

@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 import pytest
 from faulty_server import Fault, FaultyServer, closed_port
+from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
@@ -59,36 +60,36 @@ def _store(base_url: str, expired: bool) -> None:
 
 
 @pytest.mark.parametrize("expired", [False, True], ids=["stored login", "login to refresh"])
-def test_a_stored_login_with_the_server_down(expired: bool) -> None:
+def test_a_stored_login_with_the_server_down(expired: bool, twin: Twin) -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     _store(url, expired)
-    with sdk.ApiClient(sdk.Configuration(host=url, retries=0)) as client:
+    with twin.client(sdk.Configuration(host=url, retries=0)) as client:
         with pytest.raises(sdk.ApiConnectionError) as caught:
-            sdk.AuthenticationApi(client).get_api_auth_me()
+            twin.api(client).get_api_auth_me()
         shown = shown_locals(caught.value)
     assert "Authorization" in shown or "refresh" in shown  # the frames were looked at
     assert ACCESS not in shown
     assert REFRESH not in shown
 
 
-def test_an_api_key_with_the_server_down() -> None:
+def test_an_api_key_with_the_server_down(twin: Twin) -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     configuration = sdk.Configuration(host=url, access_token=API_KEY, retries=0)
-    with sdk.ApiClient(configuration) as client:
+    with twin.client(configuration) as client:
         with pytest.raises(sdk.ApiConnectionError) as caught:
-            sdk.AuthenticationApi(client).get_api_auth_me()
+            twin.api(client).get_api_auth_me()
         shown = shown_locals(caught.value)
     assert "<redacted>" in shown
     assert API_KEY not in shown
 
 
-def test_a_refresh_token_in_a_request_body_is_masked_from_the_retry_loop_down() -> None:
+def test_a_refresh_token_in_a_request_body_is_masked_from_the_retry_loop_down(twin: Twin) -> None:
     # The argument itself is the caller's object, in the caller's frame and the method's;
     # from the request loop to the socket, the body is masked.
     url = f"http://127.0.0.1:{closed_port()}/v1"
     configuration = sdk.Configuration(host=url, access_token=API_KEY, retries=0)
-    with sdk.ApiClient(configuration) as client:
-        api = sdk.AuthenticationApi(client)
+    with twin.client(configuration) as client:
+        api = twin.api(client)
         with pytest.raises(sdk.ApiConnectionError) as logout:
             api.post_api_auth_logout(REFRESH)
         with pytest.raises(sdk.ApiConnectionError) as refresh:
@@ -99,14 +100,14 @@ def test_a_refresh_token_in_a_request_body_is_masked_from_the_retry_loop_down() 
         assert REFRESH not in shown
 
 
-def test_a_token_answer_that_cannot_be_decoded() -> None:
+def test_a_token_answer_that_cannot_be_decoded(twin: Twin) -> None:
     body = f'{{"token": "{ACCESS}", "refreshToken": "{REFRESH}", "expiresIn": "soon"}}'
     with (
         FaultyServer([Fault.ok(body.encode())]) as server,
-        sdk.ApiClient(sdk.Configuration(host=server.url)) as client,
+        twin.client(sdk.Configuration(host=server.url)) as client,
     ):
         with pytest.raises(sdk.ApiException) as caught:
-            sdk.AuthenticationApi(client).post_api_auth_token(
+            twin.api(client).post_api_auth_token(
                 {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": "x"}
             )
         shown = shown_locals(caught.value)

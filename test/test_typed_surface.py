@@ -11,9 +11,9 @@ import typing
 from typing import Any, Callable
 
 import pytest
-import urllib3
 from conftest import REDIRECT_URI, authorization_code, new_email
 from pydantic import ValidationError
+from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
@@ -230,11 +230,11 @@ def test_api_response_headers_are_a_mapping_never_none(api: sdk.AuthenticationAp
 
 
 def test_without_preload_content_returns_the_transport_response(
-    api: sdk.AuthenticationApi,
+    api: sdk.AuthenticationApi, twin: Twin
 ) -> None:
     raw = api.get_api_auth_me_without_preload_content()
     try:
-        assert isinstance(raw, urllib3.BaseHTTPResponse)
+        assert isinstance(raw, twin.unread_type)
         assert raw.status == 200
     finally:
         raw.release_conn()

@@ -21,13 +21,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Collection, Dict, Mapping, Optional, Tuple, Union
 
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    InvalidHeader,
-    MaxRetryError,
-    ProtocolError,
-)
+from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from ._redact import redact_url
@@ -410,18 +404,9 @@ def _split_origin(url: str) -> Tuple[str, str]:
     return url[:slash], url[slash:]
 
 
-#: What a connection error stands for, to a ``Retry``, which classifies urllib3's errors:
-#: nothing was sent; sent, maybe processed; anything else. The urllib3 transport's errors
-#: are caused by urllib3's own; another transport says which with ``retry_kind``.
-_POLICY_ERRORS: Mapping[str, Exception] = {
-    "connect": ConnectTimeoutError("the connection could not be made"),
-    "read": ProtocolError("the connection failed after the request was sent"),
-    "other": HTTPError("the request failed"),
-}
-
-
 def _policy_error(error: ApiConnectionError) -> Exception:
+    """The urllib3 error that ``error`` stands for, which the policy classifies."""
     cause = error.__cause__
     if isinstance(cause, HTTPError):
-        return cause
-    return _POLICY_ERRORS[error.retry_kind or "other"]
+        return cause  # the urllib3 transport's own
+    return error.retry_as or HTTPError("the request failed")

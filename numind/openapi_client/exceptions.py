@@ -132,10 +132,10 @@ class ApiConnectionError(OpenApiException):
         self.headers: Optional[Mapping[str, str]] = None
         self.body: Optional[str] = None
         self.retry_note: Optional[str] = None
-        #: For the retry policy, what failed, when the transport's own error does not say
-        #: (the urllib3 transport's does): "connect" (nothing was sent), "read" (sent, maybe
-        #: processed) or "other".
-        self.retry_kind: Optional[str] = None
+        #: The urllib3 error this failure stands for, which a ``urllib3.Retry`` policy
+        #: classifies (nothing was sent; sent, maybe processed; anything else): set by a
+        #: transport whose own errors are not urllib3's (the async client's).
+        self.retry_as: Optional[Exception] = None
 
     def __str__(self) -> str:
         text = super().__str__()

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Uni
 from urllib.parse import urlencode
 
 import aiohttp
-from urllib3.exceptions import InsecureRequestWarning
+import yarl
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    InsecureRequestWarning,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from numind.openapi_client._aio import timeout_at
 from numind.openapi_client._deadline import Deadline, TimeoutSetting, parse_timeout
@@ -49,6 +58,8 @@ __all__ = ["RESTClientObject", "RESTResponse", "ApiException"]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: aiohttp rounds timeouts above this up to whole seconds; a deadline is never rounded.
 _NO_ROUNDING = float("inf")
+#: How long before the deadline aiohttp gives up waiting for a connection.
+_BEFORE_DEADLINE = 0.01
 #: The deadline of a response made without one.
 _NEVER = Deadline(float("inf"))
 
@@ -95,7 +106,10 @@ class RESTResponse:
                         if size > self.max_size:
                             received.clear()
                             chunk = b""
-                            response.close()  # never read to its end: not reused
+                            if response.content.is_eof():
+                                response.release()  # all of it was received: reusable
+                            else:
+                                response.close()  # not read to its end: not reused
                             raise too_large(self, self.max_size)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 partial = SecretBytes(b"".join(received))
@@ -238,13 +252,22 @@ class RESTClientObject:
         # The attempt's own timeouts; the deadline cuts them all, as the scope around
         # the request (``timeout_at``) ends whatever is waiting when it passes. After the
         # call, an unread answer's reads keep their own read timeout.
+        # aiohttp's own bound on the wait for a connection (pooled, or new) ends just before
+        # the deadline's, so that a call that found the pool full says so.
+        connection_wait = min(setting.longest_attempt, deadline.remaining() - _BEFORE_DEADLINE)
         timeout = aiohttp.ClientTimeout(
             total=None,
-            connect=setting.longest_attempt,  # a pooled connection, or a new one
+            connect=max(connection_wait, LEAST_WAIT),
             sock_connect=connect if isinstance(connect, (int, float)) else None,
             sock_read=setting.longest_read,
             ceil_threshold=_NO_ROUNDING,
         )
+        proxy_headers = self._proxy_headers
+        if proxy_headers and not url.startswith("https:"):
+            # No tunnel: the proxy reads the request itself, and these go with it, as the
+            # sync client's urllib3 sends them.
+            headers = {**headers, **proxy_headers}
+            proxy_headers = None
         if self._ssl is False and url.startswith("https:"):
             warnings.warn(
                 f"Unverified HTTPS request to {url.split('/')[2]}: verify_ssl is off, so "
@@ -258,13 +281,15 @@ class RESTClientObject:
                 # following it could send the Authorization header to another host.
                 response = await session.request(
                     method,
-                    url,
+                    # As built, percent-encoding kept: yarl would resolve a "%2E%2E" of a path
+                    # parameter into "..", and the request would reach another path.
+                    yarl.URL(url, encoded=True),
                     headers=headers,
                     data=encoded,
                     allow_redirects=False,
                     timeout=timeout,
                     proxy=self._proxy,
-                    proxy_headers=self._proxy_headers,
+                    proxy_headers=proxy_headers,
                     server_hostname=self._server_hostname,
                 )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -307,23 +332,27 @@ def _transport_error(
     exc: BaseException, method: str, url: str, deadline: Deadline
 ) -> ApiConnectionError:
     """aiohttp's (or asyncio's) error of an attempt, as the SDK's typed error; its
-    ``retry_kind`` tells the retry policy whether the request may have been sent."""
+    ``retry_as`` is the urllib3 error it stands for, which the retry policy classifies as
+    it does for the sync client (nothing was sent; sent, maybe processed; anything else)."""
     kind: FailureKind
+    detail = str(exc) or type(exc).__name__
+    retry_as: Exception
     if isinstance(exc, aiohttp.ConnectionTimeoutError) and deadline.remaining() > LEAST_WAIT:
         # aiohttp bounds the wait for a pooled connection and a new connection together
-        kind, retry_kind = "pool_or_connect", "connect"
+        kind, retry_as = "pool_or_connect", ConnectTimeoutError(detail)
     elif isinstance(exc, asyncio.TimeoutError):  # a read timeout, or the deadline's
-        kind, retry_kind = "timeout", "read"
+        kind, retry_as = "timeout", ReadTimeoutError(None, url, detail)  # type: ignore[arg-type]
     elif isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
-        kind, retry_kind = "tls", "other"
+        kind, retry_as = "tls", SSLError(detail)
     elif isinstance(exc, aiohttp.ClientProxyConnectionError):
-        kind, retry_kind = "proxy", "connect"  # the proxy could not be reached
+        # the proxy could not be reached: nothing was sent
+        kind, retry_as = "proxy", ProxyError(detail, NewConnectionError(None, detail))  # type: ignore[arg-type]
     elif isinstance(exc, aiohttp.ClientHttpProxyError):
-        kind, retry_kind = "proxy", "other"  # the proxy refused the tunnel
+        kind, retry_as = "proxy", ProxyError(detail, exc)  # the proxy refused the tunnel
     elif isinstance(exc, aiohttp.ClientConnectorError):
-        kind, retry_kind = "connect", "connect"
+        kind, retry_as = "connect", NewConnectionError(None, detail)  # type: ignore[arg-type]
     else:  # reset, closed, or cut short once the request was on its way
-        kind, retry_kind = "connection", "read"
-    error = connection_error(kind, method, url, str(exc) or type(exc).__name__, deadline)
-    error.retry_kind = retry_kind
+        kind, retry_as = "connection", ProtocolError(detail)
+    error = connection_error(kind, method, url, detail, deadline)
+    error.retry_as = retry_as
     return error
