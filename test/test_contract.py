@@ -26,7 +26,6 @@ from numind.openapi_client._endpoint import Endpoint, Param
 from numind.openapi_client.api import _endpoints as endpoint_descriptions
 from numind.openapi_client.models import DICT_MODULES, MODEL_MODULES, UserTokenResponse
 from numind.openapi_client.models._base import wire
-from numind.openapi_client.rest import RESTResponse
 
 _MODELS = "#/components/schemas/"
 _VARIANTS = ("", "_with_http_info", "_without_preload_content")
@@ -198,14 +197,17 @@ def _operation_drift(
             f"{op.content_types!r} in the spec"
         )
     returns = _python_type(spec, op.response_types.get("200"), argument=False)
-    # *_without_preload_content: what the transport holds, unread
-    transport = typing.get_type_hints(RESTResponse.__init__)["resp"]
+    # *_without_preload_content: what the transport of this client holds, unread
+    rest = importlib.import_module(_client_package(api_class) + ".rest")
+    transport = typing.get_type_hints(rest.RESTResponse.__init__)["resp"]
     expected_returns = [returns, ApiResponse[returns], transport]
     for suffix, expected_return in zip(_VARIANTS, expected_returns):
         method = getattr(api_class, op.operation_id + suffix, None)
         if method is None:
             drift.append(f"{where}{suffix}: no such method")
             continue
+        if inspect.iscoroutinefunction(method) != _is_async(api_class):
+            drift.append(f"{where}{suffix}: not {'async' if _is_async(api_class) else 'sync'}")
         hints = typing.get_type_hints(method, globalns=_namespace(method.__module__))
         positional = [
             p
@@ -393,9 +395,25 @@ def test_the_document_is_valid_openapi() -> None:
     assert spec["servers"] == [{"url": "https://api.nuextract.ai/v1"}]
 
 
+def _client_package(api_class: type) -> str:
+    """``numind.openapi_client`` or ``numind.openapi_client_async``: whose API class it is."""
+    module = next(c.__module__ for c in api_class.__mro__ if c.__module__.startswith("numind."))
+    return module.split(".api.")[0]
+
+
+def _is_async(api_class: type) -> bool:
+    return _client_package(api_class) == "numind.openapi_client_async"
+
+
 def test_the_code_follows_the_document() -> None:
     assert contract_drift(load_spec()) == []
     assert len(spec_operations(load_spec())) == len(package_endpoints()) == 8
+
+
+def test_the_async_code_follows_the_document() -> None:
+    from numind.openapi_client_async import AuthenticationApi as AsyncAuthenticationApi
+
+    assert contract_drift(load_spec(), api_class=AsyncAuthenticationApi) == []
 
 
 def _rename_wire_field(spec: dict[str, Any]) -> None:
