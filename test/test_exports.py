@@ -161,6 +161,14 @@ GENERATOR_FILES = {
     "numind/openapi_client/exceptions.py",
     "numind/openapi_client/py.typed",
     "numind/openapi_client/rest.py",
+    # the asyncio twin, in the layout of OpenAPI Generator's asyncio client
+    "numind/openapi_client_async/__init__.py",
+    "numind/openapi_client_async/api_client.py",
+    "numind/openapi_client_async/api_response.py",
+    "numind/openapi_client_async/configuration.py",
+    "numind/openapi_client_async/exceptions.py",
+    "numind/openapi_client_async/py.typed",
+    "numind/openapi_client_async/rest.py",
 }
 
 
@@ -169,9 +177,12 @@ def generated_style_surface() -> set[str]:
     from _examples import ROOT
     from test_docs_contract import expected_pages
 
-    package = ROOT / "numind" / "openapi_client"
     modules = {
         str(p.relative_to(ROOT))
+        for package in (
+            ROOT / "numind" / "openapi_client",
+            ROOT / "numind" / "openapi_client_async",
+        )
         for p in [*package.glob("api/*.py"), *package.glob("models/*.py")]
         if not p.name.startswith("_") or p.name == "__init__.py"
     }

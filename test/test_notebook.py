@@ -36,6 +36,7 @@ def test_the_notebook_signs_in_and_manages_a_key(
     assert "Signed in as user@example.com" in text
     assert "Created notebook" in text and "****" in text
     assert "Deleted: True" in text
+    assert "Async, 3 calls at once: ['user@example.com']" in text
     assert "Signed out: True" in text
     # in Jupyter the sign-in link is a clickable link, not printed text: the listener's
     # one-time link, which holds no state

@@ -47,7 +47,16 @@ def _module_name(where: str) -> str:
 def _notebook_code() -> str:
     notebook = json.loads((ROOT / "examples" / "notebook.ipynb").read_text(encoding="utf-8"))
     cells = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
-    return "\n\n\n".join(cells) + "\n"
+    return "\n\n\n".join(_as_module_code(cell, n) for n, cell in enumerate(cells)) + "\n"
+
+
+def _as_module_code(cell: str, number: int) -> str:
+    """A cell as a module's code: one with top-level ``await`` (which Jupyter runs in its
+    event loop) is checked as the body of a coroutine, as IPython runs it."""
+    if not re.search(r"^(\s*)(await |async (with|for) )", cell, re.M):
+        return cell
+    body = "\n".join("    " + line if line else line for line in cell.splitlines())
+    return f"async def cell_{number}() -> None:\n{body}"
 
 
 def sources() -> Dict[str, str]:
