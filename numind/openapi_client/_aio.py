@@ -18,7 +18,12 @@ else:  # the package asyncio's own was made from
 if TYPE_CHECKING:
     from ._deadline import Deadline
 
-__all__ = ["run_in_thread", "timeout_at"]
+__all__ = ["WAIT_ENDS_EARLY", "run_in_thread", "timeout_at"]
+
+#: Seconds before a call's deadline that a wait inside the call ends, so that its own
+#: error (the lock it waited for, the refresh it was sending) is the one raised rather
+#: than the call's.
+WAIT_ENDS_EARLY = 0.01
 
 T = TypeVar("T")
 
@@ -26,13 +31,13 @@ _executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
 _executor_lock = threading.Lock()
 
 
-def timeout_at(deadline: Optional[Deadline]) -> Any:
-    """An ``async with`` scope that cancels what runs in it when ``deadline`` passes, and
-    then raises ``asyncio.TimeoutError``."""
+def timeout_at(deadline: Optional[Deadline], early: float = 0.0) -> Any:
+    """An ``async with`` scope that cancels what runs in it when ``deadline`` passes (or
+    ``early`` seconds before), and then raises ``asyncio.TimeoutError``."""
     if deadline is None:
         return _timeout_at(None)
     loop = asyncio.get_running_loop()
-    return _timeout_at(loop.time() + deadline.remaining())
+    return _timeout_at(loop.time() + deadline.remaining() - early)
 
 
 async def run_in_thread(
@@ -68,6 +73,8 @@ def _start_thread(fn: Callable[[], T]) -> concurrent.futures.Future[T]:
     future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
     def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return  # cancelled before it began: nothing to undo
         try:
             future.set_result(fn())
         except BaseException as exc:

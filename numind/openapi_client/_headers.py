@@ -17,6 +17,13 @@ __all__ = ["check_headers", "find_header", "set_header"]
 _UNSENDABLE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
 
 
+def _sendable(text: str) -> bool:
+    # The usual header is ASCII without a line break: two C-level checks, then the regex.
+    if text.isascii() and "\r" not in text and "\n" not in text and "\x00" not in text:
+        return True
+    return _UNSENDABLE.search(text) is None
+
+
 def find_header(headers: Mapping[str, str], name: str) -> Optional[str]:
     """The value of header ``name`` in any spelling, or None (exact spelling checked first)."""
     value = headers.get(name)
@@ -41,7 +48,7 @@ def check_headers(headers: MutableMapping[str, str], what: str = "Header") -> No
     for name, value in headers.items():
         if name.lower() in SECRET_HEADERS and type(value) is not Secret:
             headers[name] = Secret(value)
-        if _UNSENDABLE.search(name) or _UNSENDABLE.search(value):
+        if not _sendable(name) or not _sendable(value):
             raise ApiValueError(
                 f"{what} {name!r} contains a line break, a NUL or a character outside "
                 "Latin-1 (such as a curly quote from a paste); check that value: a token or "

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple,
 
 import aiohttp
 
+from numind.openapi_client._aio import WAIT_ENDS_EARLY, timeout_at
 from numind.openapi_client._base_client import BaseApiClient, CallPlan
 from numind.openapi_client._endpoint import CallOptions, Endpoint
+from numind.openapi_client._transport import connection_error
 from numind.openapi_client.api_response import ApiResponse
 from numind.openapi_client.configuration import Configuration
 from numind.openapi_client.exceptions import ApiConnectionError
@@ -80,8 +82,7 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        response = await self._send(endpoint, args, options)
-        await response.read()
+        response = await self._send(endpoint, args, options, read=True)
         return cast("ApiResponse[T]", self.response_deserialize(response, endpoint.response_types))
 
     async def invoke_unread(
@@ -92,12 +93,29 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
-        return (await self._send(endpoint, args, options)).response
+        return (await self._send(endpoint, args, options, read=False)).response
 
     async def _send(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions, read: bool
     ) -> RESTResponse:
         plan = self._plan(endpoint, args, options)
+        # One scope for the whole call: every attempt and wait, a refresh it needs, and
+        # (``read``) the body; whatever is waiting when the deadline passes is cancelled. A
+        # call made by a call (a refresh) ends a moment earlier, so that its error, which
+        # says what was waiting, is the one raised.
+        early = WAIT_ENDS_EARLY / 2 if options.deadline is not None else 0.0
+        try:
+            async with timeout_at(plan.deadline, early):
+                response = await self._signed(plan)
+                if read:
+                    await response.read(scoped=False)
+                return response
+        except asyncio.TimeoutError:
+            raise connection_error(
+                "timeout", plan.method, plan.url, "the call's deadline", plan.deadline
+            ) from None
+
+    async def _signed(self, plan: CallPlan) -> RESTResponse:
         login = plan.login
         if login is None:
             return await self._call(plan)
@@ -109,7 +127,7 @@ class ApiClient(BaseApiClient):
             return response
         # Rejected before its expiry by our clock (revoked, or the clocks differ):
         # refresh once and replay once.
-        await response.read()
+        await response.read(scoped=False)
         await login.refused_async(token, exchange, plan.deadline)
         plan.authorize(await login.bearer_async(exchange, plan.deadline))
         return await self._call(plan)
@@ -139,6 +157,7 @@ class ApiClient(BaseApiClient):
                     post_params=plan.post_params,
                     _request_timeout=plan.setting,
                     deadline=plan.deadline,
+                    scoped=False,  # the call's scope bounds it
                 )
             except ApiConnectionError as error:
                 await asyncio.sleep(retries.after_error(error))  # raises when there is no retry
@@ -169,4 +188,10 @@ class ApiClient(BaseApiClient):
         attempt, the whole call then within ``Configuration.call_timeout``.
         """
         plan = self._plain_plan(method, url, header_params, body, post_params, _request_timeout)
-        return await self._call(plan)
+        try:
+            async with timeout_at(plan.deadline):
+                return await self._call(plan)
+        except asyncio.TimeoutError:
+            raise connection_error(
+                "timeout", plan.method, plan.url, "the call's deadline", plan.deadline
+            ) from None

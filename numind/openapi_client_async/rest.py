@@ -86,31 +86,21 @@ class RESTResponse:
         #: Why the call stopped retrying with this answer (see ``ApiException.retry_note``).
         self.retry_note: Optional[str] = None
 
-    async def read(self) -> bytes:
+    async def read(self, *, scoped: bool = True) -> bytes:
         """Read the whole body (once) and release the connection to the pool.
 
         A body cut short (reset, closed early, timed out) raises ``ApiConnectionError``
         (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received. A body
         larger than ``max_size`` once decoded raises ``ApiException``, and the rest of it is
-        not read.
+        not read. The read ends by the call's deadline (``scoped``: in a scope of its own;
+        the pipeline's call has one around it already).
         """
         if self.data is None:
-            received: List[bytes] = []
-            size = 0
             response = self.response
+            received: List[bytes] = []
             try:
-                async with timeout_at(self.deadline):
-                    async for chunk in response.content.iter_any():
-                        received.append(chunk)
-                        size += len(chunk)
-                        if size > self.max_size:
-                            received.clear()
-                            chunk = b""
-                            if response.content.is_eof():
-                                response.release()  # all of it was received: reusable
-                            else:
-                                response.close()  # not read to its end: not reused
-                            raise too_large(self, self.max_size)
+                async with timeout_at(self.deadline if scoped else None):
+                    self.data = await self._read_all(response, received)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 partial = SecretBytes(b"".join(received))
                 received.clear()  # no token left in the locals of a captured traceback
@@ -121,10 +111,32 @@ class RESTResponse:
             except BaseException:  # cancelled: the connection's state is unknown
                 response.close()
                 raise
-            self.data = SecretBytes(received[0] if len(received) == 1 else b"".join(received))
-            received.clear()
             response.release()
         return self.data
+
+    async def _read_all(self, response: aiohttp.ClientResponse, received: List[bytes]) -> bytes:
+        """The body, each piece kept in ``received`` as it arrives (for an error to hold)."""
+        length = response.content_length
+        encoded = response.headers.get("Content-Encoding")
+        if length is not None and length > self.max_size and not encoded:
+            response.close()  # its size, told beforehand: not read at all, nor reused
+            raise too_large(self, self.max_size)
+        content = response.content
+        size = 0
+        while chunk := await content.readany():
+            received.append(chunk)
+            size += len(chunk)
+            if size > self.max_size:
+                received.clear()
+                chunk = b""
+                if content.is_eof():
+                    response.release()  # all of it was received: reusable
+                else:
+                    response.close()  # not read to its end: not reused
+                raise too_large(self, self.max_size)
+        data = SecretBytes(received[0] if len(received) == 1 else b"".join(received))
+        received.clear()
+        return data
 
     async def discard(self) -> None:
         """Read an answer that is to be retried, so that its connection can be reused (a
@@ -176,6 +188,8 @@ class RESTClientObject:
         self.max_response_size = configuration.max_response_size
         self._session: Optional[aiohttp.ClientSession] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        #: The aiohttp timeouts of each timeout setting, when the deadline does not cut them.
+        self._timeout_of: Dict[TimeoutSetting, aiohttp.ClientTimeout] = {}
 
     def __repr__(self) -> str:
         state = "open" if self._session is not None else "not yet opened"
@@ -196,7 +210,6 @@ class RESTClientObject:
                 connector=connector,
                 # Every request says its own timeouts; none is left to a session default.
                 timeout=aiohttp.ClientTimeout(total=None, ceil_threshold=_NO_ROUNDING),
-                skip_auto_headers=("User-Agent",),
             )
             # aiohttp sends an idempotent request once more on its own when the connection
             # fails; the SDK's retry loop decides on retries, as the sync client does.
@@ -220,13 +233,15 @@ class RESTClientObject:
         _request_timeout: Union[RequestTimeout, TimeoutSetting] = None,
         *,
         deadline: Optional[Deadline] = None,
+        scoped: bool = True,
     ) -> RESTResponse:
         """Send one attempt; the body is left unread in the returned ``RESTResponse``.
 
         ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
         JSON encoded otherwise. ``_request_timeout`` bounds the attempt and ``deadline``
-        the call it belongs to. Transport failures raise ``ApiConnectionError`` or
-        ``ApiTimeoutError``.
+        the call it belongs to (``scoped``: in a scope of its own, that cancels the attempt
+        at the deadline; the pipeline's call has one around it already). Transport
+        failures raise ``ApiConnectionError`` or ``ApiTimeoutError``.
         """
         method = method.upper()
         headers = headers or {}
@@ -247,21 +262,7 @@ class RESTClientObject:
         if deadline is None:
             deadline = setting.deadline(None)
         session = self.session()
-        attempt = setting.attempt
-        connect = attempt.connect_timeout
-        # The attempt's own timeouts; the deadline cuts them all, as the scope around
-        # the request (``timeout_at``) ends whatever is waiting when it passes. After the
-        # call, an unread answer's reads keep their own read timeout.
-        # aiohttp's own bound on the wait for a connection (pooled, or new) ends just before
-        # the deadline's, so that a call that found the pool full says so.
-        connection_wait = min(setting.longest_attempt, deadline.remaining() - _BEFORE_DEADLINE)
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=max(connection_wait, LEAST_WAIT),
-            sock_connect=connect if isinstance(connect, (int, float)) else None,
-            sock_read=setting.longest_read,
-            ceil_threshold=_NO_ROUNDING,
-        )
+        timeout = self._timeouts(setting, deadline)
         proxy_headers = self._proxy_headers
         if proxy_headers and not url.startswith("https:"):
             # No tunnel: the proxy reads the request itself, and these go with it, as the
@@ -276,7 +277,7 @@ class RESTClientObject:
                 stacklevel=2,
             )
         try:
-            async with timeout_at(deadline):
+            async with timeout_at(deadline if scoped else None):
                 # Redirects are not followed: an API call that redirects is an error, and
                 # following it could send the Authorization header to another host.
                 response = await session.request(
@@ -295,6 +296,29 @@ class RESTClientObject:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise _transport_error(exc, method, url, deadline) from exc
         return RESTResponse(response, method, url, deadline, self.max_response_size)
+
+    def _timeouts(self, setting: TimeoutSetting, deadline: Deadline) -> aiohttp.ClientTimeout:
+        """aiohttp's timeouts of one attempt: the attempt's own, whose wait for a connection
+        (pooled, or new) aiohttp bounds, ends just before the deadline, so that a call that
+        found the pool full says so. The deadline cuts them all otherwise: the scope around
+        the request ends whatever is waiting when it passes; after the call, an unread
+        answer's reads keep the read timeout of their attempt."""
+        wait = deadline.remaining() - _BEFORE_DEADLINE
+        if wait >= setting.longest_attempt:  # the usual case: made once per setting
+            cached = self._timeout_of.get(setting)
+            if cached is not None:
+                return cached
+        connect = setting.attempt.connect_timeout
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=max(min(setting.longest_attempt, wait), LEAST_WAIT),
+            sock_connect=connect if isinstance(connect, (int, float)) else None,
+            sock_read=setting.longest_read,
+            ceil_threshold=_NO_ROUNDING,
+        )
+        if wait >= setting.longest_attempt and len(self._timeout_of) < 64:
+            self._timeout_of[setting] = timeout
+        return timeout
 
     async def close(self) -> None:
         """Close the session and every pooled connection (it reopens on the next call)."""

@@ -145,17 +145,17 @@ class StoredLogin:
         """``_refreshing`` for a task: the tasks of one loop queue on an asyncio lock, so
         that one of them at most waits, in a thread, for the lock that threads and other
         loops share. Both waits end by the deadline."""
-        from .._aio import run_in_thread, timeout_at
+        from .._aio import WAIT_ENDS_EARLY, run_in_thread, timeout_at
 
         loop_lock = self._loop_lock()
         try:
-            async with timeout_at(deadline):
+            async with timeout_at(deadline, WAIT_ENDS_EARLY):
                 await loop_lock.acquire()
         except asyncio.TimeoutError:
             raise self._gave_up_waiting(deadline) from None
         try:
             if not self._lock.acquire(blocking=False):
-                left = max(deadline.remaining(), 0.0)
+                left = max(deadline.remaining() - WAIT_ENDS_EARLY, 0.0)
                 acquired = await run_in_thread(
                     lambda: self._lock.acquire(timeout=left), undo=self._release_if
                 )
@@ -204,11 +204,11 @@ class StoredLogin:
     async def _refresh_async(
         self, exchange: AsyncTokenExchange, rejected: Optional[str], deadline: Deadline
     ) -> None:
-        from .._aio import run_in_thread
+        from .._aio import WAIT_ENDS_EARLY, run_in_thread
 
         # The file's lock and the file itself are waited for and read in threads; the lock
         # in one of its own, as the store takes a lock its thread holds for held already.
-        locked = self.store.locked(timeout=max(deadline.remaining(), 0.0))
+        locked = self.store.locked(timeout=max(deadline.remaining() - WAIT_ENDS_EARLY, 0.0))
         await run_in_thread(
             locked.__enter__, undo=lambda _: locked.__exit__(None, None, None), own_thread=True
         )
