@@ -133,8 +133,8 @@ class Configuration:
         number of seconds; None means 60 s.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
         ``urllib3.Retry`` such as ``RetryPolicy(5)`` (a plain ``Retry`` becomes a
-        ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see the
-        README, "Reliability and security").
+        ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see
+        docs/RELIABILITY.md).
 
     ``timeout`` and ``call_timeout`` apply from the next call; ``retries``, the TLS, proxy
     and pool settings are read when an ``ApiClient`` is created: set them before.
