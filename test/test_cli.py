@@ -38,17 +38,19 @@ def env(server: LocalServer) -> dict[str, str]:
     return {**os.environ, "NUMIND_BASE_URL": server.url}
 
 
-def login(env: dict[str, str], email: str, *args: str) -> tuple[int, str, str]:
+def login(
+    env: dict[str, str], email: str, *args: str, merged: bool = False
+) -> tuple[int, str, str]:
     """``numind auth login --no-browser``; the test opens the printed URL, as a browser in
-    another process would."""
+    another process would. ``merged``: stderr in stdout, in the order they were printed."""
     process = subprocess.Popen(
         [str(NUMIND), "auth", "login", "--no-browser", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merged else subprocess.PIPE,
         text=True,
         env=env,
     )
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
     lines = []
     for line in process.stdout:
         lines.append(line)
@@ -57,7 +59,7 @@ def login(env: dict[str, str], email: str, *args: str) -> tuple[int, str, str]:
             assert (status, "You can close this tab" in page) == (200, True)
             break
     out, err = process.communicate(timeout=60)
-    return process.returncode, "".join(lines) + out, err
+    return process.returncode, "".join(lines) + out, err or ""
 
 
 def test_the_console_script_is_installed() -> None:
@@ -437,32 +439,12 @@ def test_a_refusal_text_in_the_redirect_reaches_the_terminal_escaped(env: dict[s
 # -- issue 14: where credentials come from, and every mistake guided ------------------------
 
 
-def login_merged(env: dict[str, str], email: str, *args: str) -> tuple[int, str]:
-    """``login``, with stderr and stdout in one stream, in the order they were printed."""
-    process = subprocess.Popen(
-        [str(NUMIND), "auth", "login", "--no-browser", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if line.strip().startswith("http"):
-            assert play_browser(line.strip(), email)[0] == 200
-            break
-    out, _ = process.communicate(timeout=60)
-    return process.returncode, "".join(lines) + out
-
-
 def test_a_stale_api_key_is_named_at_login_by_whoami_and_by_status(
     env: dict[str, str], server: LocalServer
 ) -> None:
     stale = {**env, "NUMIND_API_KEY": "nm_stale"}
     email = new_email()
-    code, out = login_merged(stale, email)
+    code, out, _ = login(stale, email, merged=True)
     assert code == 0
     warning = out.index("numind: warning: NUMIND_API_KEY is set, so Configuration() and")
     assert warning < out.index("Open this URL")  # said before the browser is opened
