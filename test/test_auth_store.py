@@ -435,9 +435,17 @@ def test_a_malformed_file_is_a_credential_store_error_and_never_a_crash(
         lambda: store.load(VALID["base_url"]),
         lambda: store.save(credentials()),
         lambda: store.delete(VALID["base_url"]),
-        lambda: auth.logout(VALID["base_url"]),
+        lambda: store.check(),  # what login() does before the browser
     ):
-        with pytest.raises(auth.CredentialStoreError, match=f"{path} is not valid"):
+        with pytest.raises(auth.InvalidCredentialFileError, match=f"{path} is not valid"):
             call()
     report = sdk.Configuration(host=VALID["base_url"]).to_debug_report()
     assert "Stored login: unreadable (The credential file" in report
+    assert "run `numind auth logout` to delete it" in report
+
+    # logout is the reset: it deletes the file, and says so
+    with pytest.warns(auth.SessionNotRevokedWarning, match="was not valid, so it was deleted"):
+        assert auth.logout(VALID["base_url"]) is True
+    assert not path.exists()
+    store.save(credentials())  # usable again
+    assert store.load(VALID["base_url"]) == credentials()

@@ -9,6 +9,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -37,17 +38,19 @@ def env(server: LocalServer) -> dict[str, str]:
     return {**os.environ, "NUMIND_BASE_URL": server.url}
 
 
-def login(env: dict[str, str], email: str, *args: str) -> tuple[int, str, str]:
+def login(
+    env: dict[str, str], email: str, *args: str, merged: bool = False
+) -> tuple[int, str, str]:
     """``numind auth login --no-browser``; the test opens the printed URL, as a browser in
-    another process would."""
+    another process would. ``merged``: stderr in stdout, in the order they were printed."""
     process = subprocess.Popen(
         [str(NUMIND), "auth", "login", "--no-browser", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merged else subprocess.PIPE,
         text=True,
         env=env,
     )
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
     lines = []
     for line in process.stdout:
         lines.append(line)
@@ -56,7 +59,7 @@ def login(env: dict[str, str], email: str, *args: str) -> tuple[int, str, str]:
             assert (status, "You can close this tab" in page) == (200, True)
             break
     out, err = process.communicate(timeout=60)
-    return process.returncode, "".join(lines) + out, err
+    return process.returncode, "".join(lines) + out, err or ""
 
 
 def test_the_console_script_is_installed() -> None:
@@ -116,12 +119,14 @@ def test_tokens_create_list_rename_delete(env: dict[str, str]) -> None:
     text = numind("auth", "tokens", "create", "other", env=env).stdout
     assert "shown only now" in text and "nm_" in text
 
-    deleted = numind("auth", "tokens", "delete", key["id"], env=env)
+    deleted = numind("auth", "tokens", "delete", key["id"], "--yes", env=env)
     assert (deleted.returncode, deleted.stderr) == (0, "")
-    again = numind("auth", "tokens", "delete", key["id"], env=env)
+    assert deleted.stdout == f"Deleted API key 'desktop' (id {key['id']})\n"
+    again = numind("auth", "tokens", "delete", key["id"], "--yes", env=env)
     assert again.returncode == 1
-    assert (
-        again.stderr == "numind: error: the server answered 404 Not Found: User token not found\n"
+    assert again.stderr == (
+        f"numind: error: No API key has the id or name '{key['id']}': "
+        "`numind auth tokens list` shows your keys\n"
     )
     assert numind("auth", "whoami", env=with_key).returncode == 1  # revoked at once
 
@@ -375,7 +380,12 @@ def evil_key(**changes: str) -> dict[str, str]:
         (["auth", "whoami"], 200, {"email": "mallory@example.com" + EVIL}),
         (["auth", "tokens", "list"], 200, [evil_key()]),
         (["auth", "tokens", "create", "x"], 200, evil_key()),
-        (["auth", "tokens", "rename", "id", "x"], 200, evil_key()),
+        # rename finds the key in the list first (GET), then renames it (PUT)
+        (
+            ["auth", "tokens", "rename", "id", "x"],
+            200,
+            {"GET": [evil_key(id="id")], "PUT": evil_key()},
+        ),
         (["auth", "tokens", "delete", "id"], 404, {"code": "NOT_FOUND", "message": EVIL}),
         (["auth", "whoami"], 502, {"code": "BAD_GATEWAY" + EVIL, "message": "down" + EVIL}),
     ],
@@ -384,7 +394,13 @@ def test_server_text_reaches_the_terminal_escaped(
     env: dict[str, str], args: list[str], status: int, answer: Any
 ) -> None:
     with RecordingServer() as hostile:
-        hostile.default = Canned(status, json.dumps(answer).encode())
+        if isinstance(answer, dict) and "GET" in answer:
+            answers = answer
+            hostile.default = lambda request: Canned(
+                status, json.dumps(answers[request.method]).encode()
+            )
+        else:
+            hostile.default = Canned(status, json.dumps(answer).encode())
         result = numind("--base-url", hostile.url, *args, env={**env, "NUMIND_API_KEY": "nm_key"})
     printed = result.stdout + result.stderr
     assert "\\x1b]0;pwned\\x07\\x1b[2J" in printed  # shown, escaped
@@ -418,3 +434,413 @@ def test_a_refusal_text_in_the_redirect_reaches_the_terminal_escaped(env: dict[s
     assert process.returncode == 1
     assert err.startswith("numind: error: The sign-in was refused: \\x1b]0;pwned\\x07")
     assert "\x1b" not in err and "\x07" not in err and err.count("\n") == 1
+
+
+# -- issue 14: where credentials come from, and every mistake guided ------------------------
+
+
+def test_a_stale_api_key_is_named_at_login_by_whoami_and_by_status(
+    env: dict[str, str], server: LocalServer
+) -> None:
+    stale = {**env, "NUMIND_API_KEY": "nm_stale"}
+    email = new_email()
+    code, out, _ = login(stale, email, merged=True)
+    assert code == 0
+    warning = out.index("numind: warning: NUMIND_API_KEY is set, so Configuration() and")
+    assert warning < out.index("Open this URL")  # said before the browser is opened
+    assert "unset NUMIND_API_KEY to use this login" in out
+
+    whoami = numind("auth", "whoami", env=stale)
+    assert whoami.returncode == 1
+    assert whoami.stderr.splitlines()[-1] == (
+        "numind: error: the server answered 401 Unauthorized: Invalid, expired or revoked "
+        "token. The token sent was NUMIND_API_KEY, which wins over your stored login for "
+        f"{server.url}: unset NUMIND_API_KEY to use the login, or set it to a key of "
+        "`numind auth tokens list`"
+    )
+
+    status = numind("auth", "status", env=stale)
+    assert status.returncode == 1
+    assert "  Credential: the API key in NUMIND_API_KEY (****)\n" in status.stdout
+    assert "  Stored login (not used while NUMIND_API_KEY is set): access token" in status.stdout
+    as_json = json.loads(numind("--json", "auth", "status", env=stale).stdout)
+    assert (as_json["credential"], as_json["account"]) == ("NUMIND_API_KEY", None)
+    assert as_json["error"]["status"] == 401
+
+    status = numind("auth", "status", env=env)  # once unset: the login
+    assert (status.returncode, status.stderr) == (0, "")
+    assert status.stdout.startswith(f"{server.url}\n  Signed in as {email}\n")
+    assert "  Credential: the login stored by `numind auth login`" in status.stdout
+    assert "Credential file: " + env["NUMIND_CONFIG_DIR"] in status.stdout
+    as_json = json.loads(numind("--json", "auth", "status", env=env).stdout)
+    assert (as_json["credential"], as_json["account"], as_json["error"]) == (
+        "stored_login",
+        email,
+        None,
+    )
+    assert as_json["stored_login"]["base_url"] == server.url
+    stored = (pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json").read_text()
+    for secret in json.loads(stored)["logins"][server.url].values():
+        if secret and len(secret) > 30:  # the tokens: never shown
+            assert secret not in status.stdout
+
+
+def test_status_lists_every_other_base_url_with_a_login_and_not_signed_in_names_them(
+    env: dict[str, str], server: LocalServer
+) -> None:
+    assert login(env, new_email())[0] == 0
+    other = server.url.replace("127.0.0.1", "localhost")
+    status = numind("auth", "status", "--base-url", other, env=env)
+    assert status.returncode == 1
+    assert status.stdout.startswith(f"{other}\n  Not signed in: run `numind auth login`")
+    assert "Other base URLs with a stored login (pick one with --base-url):\n" in status.stdout
+    assert f"\n  {server.url}: access token expires " in status.stdout
+    as_json = json.loads(numind("--json", "auth", "status", "--base-url", other, env=env).stdout)
+    assert [login["base_url"] for login in as_json["other_logins"]] == [server.url]
+
+    whoami = numind("auth", "whoami", "--base-url", other, env=env)
+    assert (whoami.returncode, whoami.stderr) == (
+        1,
+        f"numind: error: Not signed in to {other}, but to {server.url}: pick one with "
+        f"--base-url (or NUMIND_BASE_URL), or run `numind auth login --base-url {other}`\n",
+    )
+
+
+def test_configuration_logs_once_that_the_api_key_hides_a_stored_login(
+    env: dict[str, str],
+) -> None:
+    assert login(env, new_email())[0] == 0
+    code = (
+        "import numind.openapi_client as sdk\n"
+        "for _ in range(3):\n"
+        "    print(sdk.Configuration().credential_source)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "NUMIND_API_KEY": "nm_key"},
+    )
+    assert run.stdout == "NUMIND_API_KEY\n" * 3
+    assert run.stderr == (
+        "NUMIND_API_KEY is set, so it is used instead of the login stored for "
+        f"{env['NUMIND_BASE_URL']} (by `numind auth login`); unset NUMIND_API_KEY to use "
+        "that login. `numind auth status` shows which credential is used\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert (run.stdout, run.stderr) == ("stored_login\n" * 3, "")
+
+
+def test_auth_token_prints_the_access_token_refreshed_first(own_server: LocalServer) -> None:
+    env = {**os.environ, "NUMIND_BASE_URL": own_server.url}
+    assert login(env, new_email())[0] == 0
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    stored = json.loads(path.read_text())["logins"][own_server.url]["access_token"]
+    token = numind("auth", "token", env=env)
+    assert (token.returncode, token.stdout, token.stderr) == (0, stored + "\n", "")
+
+    document = json.loads(path.read_text())  # about to expire: refreshed before it is printed
+    document["logins"][own_server.url]["expires_at"] = "2000-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(document))
+    token = numind("auth", "token", env=env)
+    assert token.returncode == 0 and own_server.refresh_requests == 1
+    fresh = token.stdout.strip()
+    assert fresh != stored
+    assert fresh == json.loads(path.read_text())["logins"][own_server.url]["access_token"]
+    # what `curl -H "Authorization: Bearer $(numind auth token)"` sends
+    connection = http.client.HTTPConnection(own_server.host, own_server.port, timeout=10)
+    try:
+        connection.request("GET", "/v1/api/auth/me", headers={"Authorization": f"Bearer {fresh}"})
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+
+    key = numind("auth", "token", env={**env, "NUMIND_API_KEY": "nm_key_in_env"})
+    assert key.stdout == "nm_key_in_env\n"
+    helped = " ".join(numind("auth", "token", "--help").stdout.split())
+    assert "This is the only command that prints a token" in helped
+    assert 'curl -H "Authorization: Bearer $(numind auth token)"' in helped
+
+
+def test_end_of_input_at_the_paste_prompt_is_one_line(env: dict[str, str]) -> None:
+    result = numind("auth", "login", "--paste", env=env)  # stdin is /dev/null
+    assert result.returncode == 1
+    assert result.stderr == (
+        "numind: error: Nothing was pasted (the input ended): run the login again, and "
+        "paste the URL your browser was sent to\n"
+    )
+
+
+def test_paste_mode_waits_no_longer_than_timeout_and_says_what_the_browser_will_show(
+    env: dict[str, str],
+) -> None:
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(NUMIND), "auth", "login", "--paste", "--timeout", "1"],
+        stdin=subprocess.PIPE,  # open, and nothing is ever typed
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    process.wait(timeout=60)  # stdin stays open: communicate() would close it (an EOF)
+    assert process.stdout is not None and process.stderr is not None and process.stdin
+    out, err = process.stdout.read(), process.stderr.read()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        stream.close()
+    assert time.monotonic() - started < 30  # not the default 300 s
+    assert process.returncode == 1
+    assert err == (
+        "numind: error: Nothing was pasted within 1 seconds: run the login again (a longer "
+        "timeout gives more time)\n"
+    )
+    text = " ".join(out.split())
+    assert (
+        'After you sign in, the browser shows an error such as "can\'t connect" or '
+        '"connection refused" for 127.0.0.1: that is expected (nothing listens there). '
+        "Copy the whole address from its address bar." in text
+    )
+
+
+@pytest.mark.invalid_traffic  # paths without the /v1 base path: the 404 is the point
+def test_a_base_url_without_v1_gets_the_corrected_url(env: dict[str, str]) -> None:
+    assert login(env, new_email())[0] == 0
+    key = json.loads(numind("--json", "auth", "tokens", "create", "k", env=env).stdout)["token"]
+    origin = env["NUMIND_BASE_URL"].removesuffix("/v1")
+    with_key = {**env, "NUMIND_API_KEY": key}
+    expected = (
+        "numind: error: the server answered 404 Not Found: No such resource: /api/auth/me. "
+        f"The base URL {origin} lacks the /v1 that the API's paths start with: use "
+    )
+    result = numind("auth", "whoami", "--base-url", origin, env=with_key)
+    assert result.stderr.splitlines()[-1] == expected + f"--base-url {origin}/v1"
+    result = numind("auth", "whoami", env={**with_key, "NUMIND_BASE_URL": origin + "/"})
+    assert result.stderr.splitlines()[-1] == expected + f"NUMIND_BASE_URL={origin}/v1"
+    as_json = numind("--json", "auth", "whoami", "--base-url", origin, env=with_key)
+    error = json.loads(as_json.stderr.splitlines()[-1])["error"]
+    assert error["status"] == 404 and error["message"].endswith(f"--base-url {origin}/v1")
+
+
+def test_https_to_a_plain_http_server_says_it_may_not_speak_https(
+    env: dict[str, str], server: LocalServer
+) -> None:
+    https = server.url.replace("http://", "https://")
+    result = numind("auth", "whoami", "--base-url", https, env={**env, "NUMIND_API_KEY": "nm_k"})
+    assert result.returncode == 1
+    assert "TLS failed: [SSL: WRONG_VERSION_NUMBER]" in result.stderr
+    assert result.stderr.endswith(
+        "; the server may not speak https: if it serves plain http (as a local server does), "
+        f"use {server.origin} instead\n"
+    )
+
+
+def test_keys_are_deleted_and_renamed_by_id_or_unique_name_with_a_confirmation(
+    env: dict[str, str],
+) -> None:
+    assert login(env, new_email())[0] == 0
+    first = json.loads(numind("--json", "auth", "tokens", "create", "ci", env=env).stdout)
+    second = json.loads(numind("--json", "auth", "tokens", "create", "ci", env=env).stdout)
+
+    ambiguous = numind("auth", "tokens", "delete", "ci", "--yes", env=env)
+    assert (ambiguous.returncode, ambiguous.stderr) == (
+        1,
+        f"numind: error: 2 API keys are named 'ci' (ids {first['id']}, {second['id']}): "
+        "give the id\n",
+    )
+    renamed = numind("auth", "tokens", "rename", second["id"], "nightly", env=env)
+    assert renamed.stdout == f"Renamed API key {second['id']} to nightly\n"
+    renamed = numind("auth", "tokens", "rename", "nightly", "build", env=env)  # by name
+    assert renamed.stdout == f"Renamed API key {second['id']} to build\n"
+
+    refused = numind("auth", "tokens", "delete", "ci", env=env)  # stdin is not a terminal
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        f"numind: error: Refusing to delete API key 'ci' (id {first['id']}) without asking, "
+        "and stdin is not a terminal: add --yes to delete it from a script\n",
+    )
+    assert answer_on_a_terminal(["auth", "tokens", "delete", "ci"], "n\n", env) == (
+        1,
+        f"Delete API key 'ci' (id {first['id']})? Programs that use it stop working at once. "
+        f"[y/N] numind: error: Not deleted: API key 'ci' (id {first['id']}) is kept",
+    )
+    assert answer_on_a_terminal(["auth", "tokens", "delete", "ci"], "y\n", env)[0] == 0
+    names = [
+        k["name"] for k in json.loads(numind("--json", "auth", "tokens", "list", env=env).stdout)
+    ]
+    assert names == ["build"]
+
+    deleted = numind("auth", "tokens", "delete", "build", "--yes", env=env)
+    assert deleted.stdout == f"Deleted API key 'build' (id {second['id']})\n"
+    unknown = numind("auth", "tokens", "delete", "no-such-key", "--yes", env=env)
+    assert (unknown.returncode, unknown.stderr) == (
+        1,
+        "numind: error: No API key has the id or name 'no-such-key': `numind auth tokens "
+        "list` shows your keys\n",
+    )
+
+
+def answer_on_a_terminal(args: list[str], answer: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run ``numind`` with a pseudo-terminal as stdin and stderr, type ``answer``; (exit
+    status, what the terminal showed, without the echo of the answer)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [str(NUMIND), *args], stdin=terminal, stderr=terminal, stdout=subprocess.PIPE, env=env
+        )
+        os.close(terminal)
+        shown = b""
+        while b"[y/N] " not in shown:
+            shown += os.read(controller, 4096)
+        os.write(controller, answer.encode())
+        process.wait(timeout=60)
+        with contextlib.suppress(OSError):  # EIO once the process has closed its side
+            while chunk := os.read(controller, 4096):
+                shown += chunk
+        assert process.stdout is not None
+        process.stdout.close()
+    finally:
+        os.close(controller)
+    text = shown.decode().replace("\r\n", "\n").replace(answer.strip() + "\n", "", 1)
+    return process.returncode, text.strip()
+
+
+def test_a_key_name_that_cannot_be_is_refused_before_sending(env: dict[str, str]) -> None:
+    with RecordingServer() as recording:
+        result = numind(
+            "auth", "tokens", "create", " ", "--base-url", recording.url,
+            env={**env, "NUMIND_API_KEY": "nm_key"},
+        )  # fmt: skip
+        assert recording.requests == []
+    assert (result.returncode, result.stderr) == (
+        2,
+        "numind: error: invalid API key name ' ': give a name that says where the key is "
+        "used, such as `numind auth tokens create laptop`\n",
+    )
+    assert login(env, new_email())[0] == 0
+    too_long = numind("auth", "tokens", "create", "x" * 101, env=env)
+    assert too_long.returncode == 1
+    assert too_long.stderr.startswith("numind: error: The server refused the API key name 'xxx")
+    assert "(the server answered 400 Bad Request: Invalid value for: body)" in too_long.stderr
+
+
+def test_a_bearer_prefix_in_the_api_key_is_caught_before_sending(env: dict[str, str]) -> None:
+    with RecordingServer() as recording:
+        result = numind(
+            "auth", "whoami", "--base-url", recording.url,
+            env={**env, "NUMIND_API_KEY": "Bearer nm_pasted_with_its_prefix"},
+        )  # fmt: skip
+        assert recording.requests == []
+    assert (result.returncode, result.stderr) == (
+        1,
+        "numind: error: NUMIND_API_KEY starts with 'Bearer ' (the value is not shown): set "
+        "NUMIND_API_KEY to the API key alone (export NUMIND_API_KEY=nm_...), without the "
+        "prefix; the SDK sends 'Authorization: Bearer <token>' itself\n",
+    )
+    assert "nm_pasted" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("problem", ["readable by others", "not valid"])
+def test_the_credential_file_is_checked_before_the_browser_is_opened(
+    env: dict[str, str], problem: str
+) -> None:
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    path.parent.mkdir(mode=0o700)
+    path.write_text('{"version": 1, "logins": {}}' if problem != "not valid" else "{oops")
+    path.chmod(0o644 if problem == "readable by others" else 0o600)
+    result = numind("auth", "login", "--no-browser", env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""  # no sign-in URL: nobody signs in for nothing
+    expected = (
+        f"Refusing to use the credential file {path}: other users can read or write it "
+        f"(mode 0644). Run `chmod 600 {path}`"
+        if problem == "readable by others"
+        else f"The credential file {path} is not valid: run `numind auth logout` to delete it"
+    )
+    assert result.stderr.startswith("numind: error: " + expected)
+
+
+def test_logout_resets_a_credential_file_that_is_not_valid(env: dict[str, str]) -> None:
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    path.parent.mkdir(mode=0o700)
+    path.write_text('{"logins": [')
+    path.chmod(0o600)
+    result = numind("auth", "logout", env=env)
+    assert result.returncode == 0
+    assert result.stderr == (
+        f"numind: warning: The credential file {path} was not valid, so it was deleted, with "
+        "every login it held; their sessions were not revoked on the server. Sign in again "
+        "with `numind auth login`\n"
+    )
+    assert not path.exists()
+    assert login(env, new_email())[0] == 0  # and signing in works again
+
+
+def test_logging_out_of_an_expired_session_is_quiet(own_server: LocalServer) -> None:
+    env = {**os.environ, "NUMIND_BASE_URL": own_server.url}
+    assert login(env, new_email())[0] == 0
+    own_server.advance_clock(1801)  # the session is over on the server
+    result = numind("auth", "logout", env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"Signed out of {own_server.url}\n",
+        "",
+    )
+
+
+def test_logging_out_of_a_session_that_expired_locally_sends_nothing(
+    own_server: LocalServer,
+) -> None:
+    env = {**os.environ, "NUMIND_BASE_URL": own_server.url}
+    assert login(env, new_email())[0] == 0
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    document = json.loads(path.read_text())
+    document["logins"][own_server.url]["refresh_expires_at"] = "2000-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(document))
+    before = own_server.requests_handled
+    result = numind("auth", "logout", env=env)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert own_server.requests_handled == before
+
+
+def test_version_and_the_help_of_a_group(env: dict[str, str]) -> None:
+    import numind as package
+
+    version = numind("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith(f"numind {package.__version__} (Python ")
+    group = numind("auth", env=env)
+    assert group.returncode == 2
+    assert group.stderr.startswith("usage: numind auth ")
+    assert "status" in group.stderr and "token" in group.stderr
+    keys = numind("auth", "tokens", env=env)
+    assert keys.stderr.startswith("usage: numind auth tokens ")
+
+
+def test_with_json_errors_are_json_on_stderr(env: dict[str, str]) -> None:
+    not_signed_in = numind("--json", "auth", "whoami", env=env)
+    assert not_signed_in.returncode == 1 and not_signed_in.stdout == ""
+    assert json.loads(not_signed_in.stderr) == {
+        "error": {
+            "message": f"Not signed in to {env['NUMIND_BASE_URL']}: run `numind auth login` "
+            "(or set NUMIND_API_KEY)",
+            "status": None,
+        }
+    }
+    usage = numind("--json", "auth", "tokens", "bogus", env=env)
+    assert usage.returncode == 2
+    assert json.loads(usage.stderr)["error"]["message"].startswith("argument COMMAND: invalid")
+    refused = numind("--json", "auth", "whoami", env={**env, "NUMIND_API_KEY": "nm_bad"})
+    assert json.loads(refused.stderr)["error"]["status"] == 401
+
+
+def test_login_says_where_it_stored_the_tokens(env: dict[str, str], server: LocalServer) -> None:
+    email = new_email()
+    code, out, _ = login(env, email)
+    path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
+    assert code == 0
+    assert f"Signed in as {email} on {server.url}; the tokens are stored in {path}\n" in out

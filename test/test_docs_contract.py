@@ -13,7 +13,16 @@ from _contract import load_spec
 from _examples import ROOT
 
 #: pages of docs/ that are not generated-style pages of the document (exempt by name)
-PROSE_PAGES = {"ASYNC.md", "CONTRIBUTING.md", "RELIABILITY.md", "SECURITY.md"}
+PROSE_PAGES = {
+    "ASYNC.md",
+    "CONTRIBUTING.md",
+    "PERFORMANCE.md",
+    "RELIABILITY.md",
+    "SECURITY.md",
+    "SIGNING_IN.md",
+    "TESTING.md",
+    "TYPING.md",
+}
 METHOD_ROW = re.compile(
     r"^(?:\*\w+\* \| )?\[\*\*(\w+)\*\*\]\((?:docs/)?(\w+)\.md#(\w+)\) \| "
     r"\*\*([A-Z]+)\*\* (\S+) \| (.*)$",

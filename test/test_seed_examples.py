@@ -1,7 +1,8 @@
 """The seed's own examples (test/data/seed_AuthenticationApi.md, a copy of the documented
 surface we were given) run against the SDK with only the allowed changes: ``import os``,
 the host, real ids and values instead of placeholders, a ``name`` for
-``CreateOrUpdateUserToken()``."""
+``CreateOrUpdateUserToken()``. ``get_api_auth`` runs with its placeholder as written
+(``redirect_uri = 'redirect_uri_example'``): the API answers any redirect URI."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ CHANGES = [
     ("import numind.openapi_client\n", "import os\nimport numind.openapi_client\n"),
     ('host = "https://api.nuextract.ai/v1"', 'host = os.environ["NUMIND_BASE_URL"]'),
     ("'user_token_id_example'", "api_instance.get_api_auth_user_tokens()[0].id"),
-    ("'redirect_uri_example'", "'http://localhost:5173'"),
     ("'body_example'", 'os.environ["NUMIND_REFRESH_TOKEN"]'),
     ("CreateOrUpdateUserToken()", 'CreateOrUpdateUserToken(name="seed example")'),
 ]

@@ -116,6 +116,19 @@ class BaseApiClient:
         self.cookie = cookie
         self.user_agent = f"numind-python/{__version__}"
 
+    def __repr__(self) -> str:
+        # Host, credential source, timeout and the retries this client uses: never a token.
+        summary = self.configuration._summary(self._retry_policy)  # pyright: ignore[reportPrivateUsage]
+        return f"<{type(self).__name__} {summary}>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError(
+            f"{type(self).__name__} cannot be pickled (nor copied): it holds a connection "
+            "pool and locks. To use the API in another process (multiprocessing, "
+            "ProcessPoolExecutor), pass its Configuration, which pickles, and create the "
+            "client in the child: `with ApiClient(configuration) as api_client: ...`"
+        )
+
     @property
     def user_agent(self) -> str:
         """The ``User-Agent`` header: this package and its version."""

@@ -87,7 +87,15 @@ def connection_error(
         if deadline is not None and deadline.remaining() < LEAST_WAIT:
             detail = f"{deadline.describe()} of the call passed"
         return ApiTimeoutError(f"{where} timed out: {detail}", method=method, url=url)
-    return ApiConnectionError(f"{where}: {_WHAT_FAILED[kind]}: {detail}", method=method, url=url)
+    message = f"{where}: {_WHAT_FAILED[kind]}: {detail}"
+    if kind == "tls" and "wrong version number" in detail.lower() and url.startswith("https://"):
+        # What OpenSSL says when the other end answers TLS with plain HTTP.
+        origin = "http://" + url[len("https://") :].split("/", 1)[0]
+        message += (
+            f"; the server may not speak https: if it serves plain http (as a local server "
+            f"does), use {origin} instead"
+        )
+    return ApiConnectionError(message, method=method, url=url)
 
 
 def proxy_settings(

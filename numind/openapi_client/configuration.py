@@ -31,10 +31,15 @@ from ._net import is_loopback
 from ._redact import REDACTED, Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
-from .exceptions import ApiValueError
+from .exceptions import ApiValueError, OpenApiException
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal
+
     from .auth._session import StoredLogin
+
+    #: Where the credential of secured calls comes from (``Configuration.credential_source``).
+    CredentialSource = Literal["access_token", "NUMIND_API_KEY", "stored_login"]
 
 __all__ = ["Configuration", "DEFAULT_HOST"]
 
@@ -46,6 +51,7 @@ ENV_BASE_URL = "NUMIND_BASE_URL"
 
 ServerVariables = Dict[str, str]
 
+logger = logging.getLogger("numind.openapi_client")
 _STDERR = logging.StreamHandler()
 _STDERR.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
 
@@ -100,7 +106,9 @@ class Configuration:
     ``https://api.nuextract.ai/v1``. Credentials, first found wins: ``access_token``;
     the ``NUMIND_API_KEY`` environment variable; the login that ``numind auth login`` (or
     ``numind.openapi_client.auth.login()``) stored for exactly this host, whose access
-    token is then refreshed automatically (``stored_login``)::
+    token is then refreshed automatically (``stored_login``). ``credential_source`` says
+    which one is used (``numind auth status`` too); when ``NUMIND_API_KEY`` hides a stored
+    login, the first such ``Configuration`` of the process logs a WARNING that says so::
 
         configuration = Configuration(host="https://api.nuextract.ai/v1",
                                       access_token=os.environ["NUMIND_API_KEY"])
@@ -113,7 +121,8 @@ class Configuration:
         token and every answer then cross the network unencrypted, readable and changeable
         by anyone on the path (a proxy, the Wi-Fi): only for a server you run on a network
         you trust. Read whenever the host is set, so set it first (or pass both here).
-    :param access_token: OAuth access token or user token (API key), sent as a bearer token.
+    :param access_token: OAuth access token or user token (API key), sent as a bearer token
+        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``).
     :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
         Seconds: the whole call ends within them, retries, waits and a token refresh
         included. A ``(connect, read)`` pair or a ``urllib3.Timeout`` (unset parts keep
@@ -124,8 +133,8 @@ class Configuration:
         number of seconds; None means 60 s.
     :param retries: how often a failed call is retried: an int (0 turns retries off) or a
         ``urllib3.Retry`` such as ``RetryPolicy(5)`` (a plain ``Retry`` becomes a
-        ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see the
-        README, "Reliability and security").
+        ``RetryPolicy`` with its settings); None means ``RetryPolicy()``, 2 retries (see
+        docs/RELIABILITY.md).
 
     ``timeout`` and ``call_timeout`` apply from the next call; ``retries``, the TLS, proxy
     and pool settings are read when an ``ApiClient`` is created: set them before.
@@ -185,7 +194,18 @@ class Configuration:
         self._base_path = DEFAULT_HOST if host is None else _checked_host(host, allow_insecure_http)
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
-        self.access_token = access_token if access_token is not None else _env_token()
+        self._access_token: Optional[str] = None
+        self._token_source: Optional[CredentialSource] = None
+        #: Why the token must not be sent (NUMIND_API_KEY's is refused at the first secured
+        #: call, so that a command that does not send it, such as a logout, still works).
+        self._token_refusal: Optional[str] = None
+        if access_token is not None:
+            self.access_token = access_token
+        else:
+            self._access_token = _env_token()
+            if self._access_token is not None:
+                self._token_source = "NUMIND_API_KEY"
+                self._token_refusal = _bearer_prefix(self._access_token, ENV_API_KEY)
         self.timeout = timeout
         self.call_timeout = call_timeout
         # Read from the credential store when first needed, so that a Configuration that
@@ -221,6 +241,44 @@ class Configuration:
             self.logger_file = logger_file
         if debug is not None:
             self.debug = debug
+        if self._token_source == ENV_API_KEY:
+            _HIDDEN_LOGIN.check(self.host)
+
+    def __repr__(self) -> str:
+        return f"<Configuration {self._summary()}>"
+
+    def _summary(self, retries: Union[int, urllib3.Retry, None] = None) -> str:
+        """Host, credential source, timeout and retries (of a client: ``retries``) in one
+        line, for reprs: never a token."""
+        retries = self.retries if retries is None else retries
+        shown = f"default ({DEFAULT_RETRIES})" if retries is None else _retries_text(retries)
+        return (
+            f"host={self.host!r} auth={self._describe_auth()!r} "
+            f"timeout={self._describe_timeout()!r} retries={shown!r}"
+        )
+
+    def __copy__(self) -> Configuration:
+        # A shallow copy, as before: it shares the stored login (and its refreshes).
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # For a child process (multiprocessing): log handlers hold locks and streams, so
+        # they are made anew there from ``debug`` and ``logger_file``.
+        state = dict(self.__dict__)
+        state.update(logger_stream_handler=None, logger_file_handler=None, _debug=False)
+        state["_pickled_logging"] = (self._debug, self._logger_file)
+        state["_logger_file"] = None
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        debug, logger_file = state.pop("_pickled_logging", (False, None))
+        self.__dict__.update(state)
+        if logger_file is not None:
+            self.logger_file = logger_file
+        if debug:
+            self.debug = True
 
     # -- transport policy ---------------------------------------------------------------
 
@@ -338,10 +396,51 @@ class Configuration:
 
     # -- authentication -----------------------------------------------------------------
 
+    @property
+    def access_token(self) -> Optional[str]:
+        """The token sent as ``Authorization: Bearer <token>`` (an OAuth access token or an
+        API key); None: the stored login, if any, is used."""
+        return self._access_token
+
+    @access_token.setter
+    def access_token(self, value: Optional[str]) -> None:
+        refusal = _bearer_prefix(value, "access_token")
+        if refusal is not None:
+            raise ApiValueError(refusal)
+        self._access_token = value
+        self._token_source = None if value is None else "access_token"
+        self._token_refusal = None
+
+    def _check_token(self) -> None:
+        """Raise ``ApiValueError`` if the token is not one to send (a ``Bearer `` prefix)."""
+        if self._token_refusal is not None:
+            raise ApiValueError(self._token_refusal)
+
+    @property
+    def credential_source(self) -> Optional[CredentialSource]:
+        """Where the credential of secured calls comes from: ``"access_token"`` (set in
+        code), ``"NUMIND_API_KEY"`` (the environment variable), ``"stored_login"`` (the
+        login stored for exactly this host), or None (there is none: secured calls are
+        answered 401). May read the credential store, as ``stored_login`` does."""
+        if self._access_token is not None:
+            return self._token_source or "access_token"
+        return "stored_login" if self.stored_login is not None else None
+
+    def _describe_auth(self) -> str:
+        try:
+            source = self.credential_source
+        except OpenApiException:  # an unsafe credential file: its message names it
+            return "unreadable credential file"
+        return {None: "none", "stored_login": "stored login"}.get(source, source or "none")
+
     def auth_settings(self) -> Dict[str, Dict[str, Any]]:
-        """The auth settings by scheme name; empty when no access token is set."""
+        """The auth settings by scheme name; empty when no access token is set.
+
+        :raises ApiValueError: ``NUMIND_API_KEY`` starts with ``Bearer ``.
+        """
         if not self.access_token:
             return {}
+        self._check_token()
         return {
             "oauth2Auth": {
                 "type": "oauth2",
@@ -411,6 +510,9 @@ class Configuration:
         retries = f"default ({DEFAULT_RETRIES})"
         if self.retries is not None:
             retries = repr(to_retry(self.retries))  # what is used, also for a plain Retry
+        credential = {"access_token": "access_token (set in code)"}.get(
+            self._describe_auth(), self._describe_auth()
+        )
         return (
             "Python SDK Debug Report:\n"
             f"OS: {sys.platform} ({platform.platform()})\n"
@@ -421,7 +523,8 @@ class Configuration:
             f"Host: {self.host}\n"
             f"Timeout: {self._describe_timeout()}; retries: {retries}\n"
             f"Access token set: {'yes' if self.access_token else 'no'}\n"
-            f"Stored login: {self._describe_stored_login()}"
+            f"Stored login: {self._describe_stored_login()}\n"
+            f"Credential in use: {credential}"
         )
 
     def _describe_timeout(self) -> str:
@@ -439,8 +542,6 @@ class Configuration:
         return f"each attempt {each}; {call:g} s per call"
 
     def _describe_stored_login(self) -> str:
-        from .exceptions import OpenApiException
-
         try:
             return "yes" if self.stored_login is not None else "no"
         except OpenApiException as exc:  # an unsafe store: its message names the file and fix
@@ -479,6 +580,67 @@ def _checked_host(host: str, allow_insecure_http: bool = False) -> str:
 
 def _env_token() -> Optional[str]:
     return os.environ.get(ENV_API_KEY) or None
+
+
+def _bearer_prefix(token: Optional[str], source: str) -> Optional[str]:
+    """What is wrong with ``token`` if it carries the ``Bearer `` prefix that the SDK adds
+    itself (the server would answer "Malformed Authorization header"); the value is never
+    shown."""
+    if not isinstance(token, str) or token.strip()[:7].lower() != "bearer ":
+        return None
+    fix = (
+        "set NUMIND_API_KEY to the API key alone (export NUMIND_API_KEY=nm_...)"
+        if source == ENV_API_KEY
+        else "give access_token the token alone"
+    )
+    return (
+        f"{source} starts with 'Bearer ' (the value is not shown): {fix}, without the "
+        "prefix; the SDK sends 'Authorization: Bearer <token>' itself"
+    )
+
+
+def _retries_text(retries: Union[int, urllib3.Retry]) -> str:
+    total = retries if isinstance(retries, int) else retries.total
+    if isinstance(total, int) and not isinstance(total, bool):
+        return str(total)
+    return repr(to_retry(retries))
+
+
+class _HiddenLogin:
+    """Says once a process that NUMIND_API_KEY hides a stored login; each host's store is
+    read at most once for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checked: Set[str] = set()
+        self._warned = False
+
+    def said(self) -> None:
+        """The warning was given in other words (``auth.login`` says it before a login)."""
+        with self._lock:
+            self._warned = True
+
+    def check(self, host: str) -> None:
+        with self._lock:
+            if self._warned or host in self._checked:
+                return
+            self._checked.add(host)
+            try:
+                login = _stored_login(host)
+            except (OpenApiException, OSError):
+                return  # an unreadable store is reported where it is used, not here
+            if login is None:
+                return
+            self._warned = True
+        logger.warning(
+            "NUMIND_API_KEY is set, so it is used instead of the login stored for %s (by "
+            "`numind auth login`); unset NUMIND_API_KEY to use that login. `numind auth "
+            "status` shows which credential is used",
+            host,
+        )
+
+
+_HIDDEN_LOGIN = _HiddenLogin()
 
 
 class _Unread:

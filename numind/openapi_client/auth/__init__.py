@@ -6,11 +6,13 @@
 
     configuration = auth.login()      # opens the browser; auth.login(paste=True) elsewhere
     ...
+    auth.access_token()               # the token calls send now (refreshed when needed)
     auth.logout()
 
 After a login, ``Configuration()`` for the same host uses the stored tokens and refreshes
 them shortly (``REFRESH_MARGIN`` seconds) before they expire, and once after a 401.
-The command line does the same: ``numind auth login``, ``numind auth logout``.
+The command line does the same: ``numind auth login``, ``numind auth status`` (which
+credential is used, and where it comes from), ``numind auth token``, ``numind auth logout``.
 
 What sign-in and the credential store protect against (other users of the machine, the
 network, a hostile server answer), and what they cannot: docs/SECURITY.md.
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
         LoginError,
         LogoutError,
         SessionNotRevokedWarning,
+        access_token,
         login,
         logout,
     )
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
         DEFAULT_LOCK_TIMEOUT,
         CredentialStore,
         CredentialStoreError,
+        InvalidCredentialFileError,
         StoredCredentials,
         config_dir,
         credentials_path,
@@ -46,12 +50,14 @@ __all__ = [
     "REFRESH_MARGIN",
     "CredentialStore",
     "CredentialStoreError",
+    "InvalidCredentialFileError",
     "LoginError",
     "LoginRequiredError",
     "LogoutError",
     "SessionNotRevokedWarning",
     "StoredCredentials",
     "StoredLogin",
+    "access_token",
     "config_dir",
     "credentials_path",
     "login",
@@ -64,6 +70,7 @@ _MODULES = {
     "LoginError": "._login",
     "LogoutError": "._login",
     "SessionNotRevokedWarning": "._login",
+    "access_token": "._login",
     "login": "._login",
     "logout": "._login",
     "REFRESH_MARGIN": "._session",

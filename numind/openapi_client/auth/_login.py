@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import secrets
+import select
 import socket
 import struct
 import sys
@@ -24,7 +25,18 @@ import warnings
 import webbrowser
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import ThreadingMixIn
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    Generator,
+    List,
+    Optional,
+    Set,
+    Tuple,
+)
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .._base_client import bearer_auth
@@ -32,13 +44,14 @@ from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from .._net import is_loopback
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient  # pyright: ignore[reportPrivateUsage]
-from ..configuration import Configuration
+from ..configuration import _HIDDEN_LOGIN, ENV_API_KEY, Configuration  # pyright: ignore[reportPrivateUsage]
 from ..exceptions import ApiException, OpenApiException
 from ..models.token_response import TokenResponse
 from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
-from ._store import CredentialStore
+from ._store import CredentialStore, InvalidCredentialFileError
 
 if TYPE_CHECKING:
+    from .._credentials import TokenExchange
     from ..models.token_response import TokenResponse
 
 logger = logging.getLogger("numind.openapi_client")
@@ -108,16 +121,34 @@ def login(
     :param configuration: transport settings (TLS, proxy) for the sign-in requests.
     :param paste: read the redirected URL (or the code) with ``read_input``.
     :param open_browser: open the link with ``webbrowser`` (or ``browser``).
-    :param timeout: seconds to wait for the redirect (listener mode).
+    :param timeout: seconds to wait for the redirect, or in paste mode for the pasted URL
+        (when read from a terminal or a pipe; a ``read_input`` of your own is not timed).
     :param browser: a function that opens a URL, instead of ``webbrowser.open``.
     :param read_input: prompts and reads a line in paste mode (default ``input``).
     :param store: where to store the tokens (default: the user's credential file).
     :raises LoginError: the sign-in timed out, was refused, its redirect was invalid, or
         the server's sign-in URL is not one to open (not https, or another redirect URI).
+    :raises CredentialStoreError: the credential file cannot take the tokens (checked
+        before the browser is opened).
+
+    When ``NUMIND_API_KEY`` is set, a ``UserWarning`` says first that the key, not this
+    login, is what ``Configuration()`` will use.
     """
+    if os.environ.get(ENV_API_KEY):
+        _HIDDEN_LOGIN.said()  # Configuration() would say much the same: once is enough
+        warnings.warn(
+            "NUMIND_API_KEY is set, so Configuration() and `numind` will keep using it "
+            "instead of the login you are about to store: unset NUMIND_API_KEY to use "
+            "this login",
+            UserWarning,
+            stacklevel=2,
+        )
     configuration = _configuration(host, configuration)
     base_url = configuration.host
     store = CredentialStore() if store is None else store
+    # Before the browser: a file that could not take the tokens fails now, not after the
+    # user has signed in.
+    store.check()
     with ApiClient(configuration) as client:
         api = AuthenticationApi(client)
         if paste:
@@ -126,7 +157,7 @@ def login(
                 _show(url, paste=True)
                 if open_browser:
                     _open(url, browser)
-                code = _code_from_paste(read_input, state)
+                code = _code_from_paste(read_input, state, timeout)
                 tokens = _exchange(api, code, reserved.redirect_uri)
         else:
             with _Listener(timeout) as listener:
@@ -142,7 +173,10 @@ def login(
         email = api.get_api_auth_me(_request_auth=bearer_auth(tokens.token)).email
     credentials = credentials_from(base_url, tokens)
     store.save(credentials)
-    print(f"Signed in as {printable(email)} on {base_url}", flush=True)
+    print(
+        f"Signed in as {printable(email)} on {base_url}; the tokens are stored in {store.path}",
+        flush=True,
+    )
     signed_in = copy.copy(configuration)
     signed_in.access_token = None
     signed_in.stored_login = StoredLogin(store, credentials)
@@ -176,7 +210,10 @@ def logout(
     """Sign out of ``host``: end the session on the server and delete the stored tokens.
 
     Returns ``False`` if there was no stored login. If the server cannot be reached or
-    refuses, the tokens are deleted anyway and a ``SessionNotRevokedWarning`` says so.
+    refuses, the tokens are deleted anyway and a ``SessionNotRevokedWarning`` says so; a
+    session that had ended already (expired or revoked) is deleted with no warning.
+    A credential file that is not valid is deleted (a reset, with all its logins), and a
+    ``SessionNotRevokedWarning`` says so.
 
     The whole sign-out holds the credential store's lock, so no other process can rotate
     the refresh token meanwhile: the token revoked is the one stored. If a program that
@@ -186,8 +223,19 @@ def logout(
     configuration = _configuration(host, configuration)
     base_url = configuration.host
     store = CredentialStore() if store is None else store
-    if store.load(base_url) is None:
-        return False
+    try:
+        if store.load(base_url) is None:
+            return False
+    except InvalidCredentialFileError:
+        store.reset()
+        warnings.warn(
+            f"The credential file {store.path} was not valid, so it was deleted, with every "
+            "login it held; their sessions were not revoked on the server. Sign in again "
+            "with `numind auth login`",
+            SessionNotRevokedWarning,
+            stacklevel=2,
+        )
+        return True
     reason = None
     with store.locked():
         stored = StoredLogin.load(base_url, store)  # the current login, read under the lock
@@ -195,6 +243,8 @@ def logout(
             return False  # another process signed out first
         try:
             _revoke(configuration, stored)
+        except LoginRequiredError:
+            pass  # the session had ended already (expired or revoked): nothing to revoke
         except (OpenApiException, OSError) as exc:
             reason = describe_error(exc)
         revoked = stored.credentials  # after a refresh by _revoke, the rotated tokens
@@ -216,20 +266,12 @@ def logout(
 
 
 def _revoke(configuration: Configuration, login: StoredLogin) -> None:
-    signed_in = copy.copy(configuration)
-    signed_in.access_token = None
-    signed_in.stored_login = login
-    with ApiClient(signed_in) as client:
+    """End the session of ``login`` on the server; ``LoginRequiredError`` if it had ended."""
+    ends = login.credentials.refresh_expires_at
+    if ends is not None and ends.timestamp() <= time.time():
+        raise LoginRequiredError("the session has expired")
+    with _signed_in_client(configuration, login) as (client, exchange, deadline):
         api = AuthenticationApi(client)
-        deadline = Deadline(
-            DEFAULT_CALL_TIMEOUT
-            if configuration.call_timeout is None
-            else configuration.call_timeout
-        )
-
-        def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
-            return client._refresh_tokens(login.base_url, refresh_token, deadline)  # pyright: ignore[reportPrivateUsage]
-
         for attempt in range(2):
             token = login.bearer(exchange, deadline)
             refresh_token = login.credentials.refresh_token
@@ -243,10 +285,63 @@ def _revoke(configuration: Configuration, login: StoredLogin) -> None:
                 )
                 return
             except ApiException as exc:
+                if exc.status == 400:
+                    # The refresh token is not one of a live session (the API's answer).
+                    raise LoginRequiredError("the session had ended") from None
                 if exc.status != 401 or attempt:
                     raise
                 # The access token was rejected: refresh (rotating the refresh token too).
                 login.refused(token, exchange, deadline)
+
+
+def access_token(
+    host: Optional[str] = None, *, configuration: Optional[Configuration] = None
+) -> str:
+    """The token that secured calls to ``host`` send now: ``access_token`` or
+    ``NUMIND_API_KEY`` as it is, else the stored login's access token, refreshed first (and
+    stored) if it expires within ``REFRESH_MARGIN`` seconds. What ``numind auth token``
+    prints, e.g. for ``curl -H "Authorization: Bearer $(numind auth token)"``.
+
+    :param host: base URL of the API; default: ``configuration``'s host, else
+        ``NUMIND_BASE_URL``, else production.
+    :param configuration: the credentials and transport settings to use.
+    :raises LoginRequiredError: there is no credential for ``host``, or the stored login
+        cannot be refreshed any more.
+    """
+    configuration = _configuration(host, configuration)
+    if configuration.access_token is not None:
+        configuration._check_token()  # pyright: ignore[reportPrivateUsage]
+        return configuration.access_token
+    login = configuration.stored_login
+    if login is None:
+        raise LoginRequiredError(
+            f"Not signed in to {configuration.host}: sign in with `numind auth login` (or set "
+            "NUMIND_API_KEY)"
+        )
+    with _signed_in_client(configuration, login) as (_, exchange, deadline):
+        return login.bearer(exchange, deadline)
+
+
+@contextlib.contextmanager
+def _signed_in_client(
+    configuration: Configuration, login: StoredLogin
+) -> Generator[Tuple[ApiClient, TokenExchange, Deadline], None, None]:
+    """A client signed in with ``login``, the exchange that refreshes it, and the deadline
+    of the whole operation (the configuration's call timeout)."""
+    signed_in = copy.copy(configuration)
+    signed_in.access_token = None
+    signed_in.stored_login = login
+    with ApiClient(signed_in) as client:
+        deadline = Deadline(
+            DEFAULT_CALL_TIMEOUT
+            if configuration.call_timeout is None
+            else configuration.call_timeout
+        )
+
+        def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
+            return client._refresh_tokens(login.base_url, refresh_token, deadline)  # pyright: ignore[reportPrivateUsage]
+
+        yield client, exchange, deadline
 
 
 def _configuration(host: Optional[str], configuration: Optional[Configuration]) -> Configuration:
@@ -341,6 +436,14 @@ def _with_state(url: str) -> Tuple[str, str]:
     return url + ("&" if urlsplit(url).query else "?") + urlencode({"state": state}), state
 
 
+#: What paste mode's browser shows at the end, said beforehand so that no one is alarmed.
+_PASTE_NOTE = (
+    'After you sign in, the browser shows an error such as "can\'t connect" or '
+    '"connection refused" for 127.0.0.1: that is expected (nothing listens there). '
+    "Copy the whole address from its address bar."
+)
+
+
 def _show(url: str, *, paste: bool) -> None:
     """Show the sign-in URL: a link in IPython/Jupyter, else a line on stdout."""
     then = (
@@ -348,6 +451,7 @@ def _show(url: str, *, paste: bool) -> None:
         if paste
         else "and sign in; this waits for the browser"
     )
+    note = _PASTE_NOTE if paste else ""
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
     if shell is not None and type(shell).__name__ != "TerminalInteractiveShell":
         ipython_display: Any = importlib.import_module("IPython.display")
@@ -356,10 +460,13 @@ def _show(url: str, *, paste: bool) -> None:
             ipython_display.HTML(
                 f"<p>Open <a href='{escaped}' target='_blank' rel='noopener'>this sign-in "
                 f"link</a> {html.escape(then)}.</p><p><code>{escaped}</code></p>"
+                + (f"<p>{html.escape(note)}</p>" if note else "")
             )
         )
         return
     print(f"Open this URL in a browser {then}:\n\n    {url}\n", flush=True)
+    if note:
+        print(note + "\n", flush=True)
 
 
 def _open(url: str, browser: Optional[Callable[[str], Any]]) -> None:
@@ -380,14 +487,52 @@ def _open(url: str, browser: Optional[Callable[[str], Any]]) -> None:
 # -- redirects -----------------------------------------------------------------------------
 
 
-def _code_from_paste(read_input: Callable[[str], str], expected_state: Optional[str]) -> str:
-    pasted = read_input("Paste the URL (or the code): ").strip()
+def _code_from_paste(
+    read_input: Callable[[str], str], expected_state: Optional[str], timeout: float
+) -> str:
+    try:
+        pasted = _read_within(read_input, "Paste the URL (or the code): ", timeout).strip()
+    except EOFError:
+        raise LoginError(
+            "Nothing was pasted (the input ended): run the login again, and paste the URL "
+            "your browser was sent to"
+        ) from None
     if not pasted:
         raise LoginError("Nothing was pasted: paste the URL your browser was sent to")
     if "?" not in pasted and "=" not in pasted:
         return pasted  # the code alone, typed by the user
     query = parse_qs(urlsplit(pasted).query if "?" in pasted else pasted)
     return _code_from_redirect(query, expected_state)
+
+
+def _read_within(read_input: Callable[[str], str], prompt: str, timeout: float) -> str:
+    """A line from ``read_input``; from a terminal or a pipe (``input``), within ``timeout``
+    seconds, else ``LoginError``. ``EOFError`` at the end of the input."""
+    if read_input is not input or not _selectable(sys.stdin):
+        return read_input(prompt)  # a function of the caller's, or a notebook's input
+    print(prompt, end="", flush=True)
+    ready, _, _ = select.select([sys.stdin], [], [], timeout)
+    if not ready:
+        print(flush=True)
+        raise LoginError(
+            f"Nothing was pasted within {timeout:g} seconds: run the login again (a longer "
+            "timeout gives more time)"
+        )
+    line = sys.stdin.readline()
+    if not line:
+        print(flush=True)  # end the prompt's line, as input() does on Ctrl-D
+        raise EOFError
+    return line
+
+
+def _selectable(stream: Any) -> bool:
+    if sys.platform == "win32":  # select() takes only sockets there
+        return False
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
 
 
 def _state_matches(query: Dict[str, List[str]], expected_state: Optional[str]) -> bool:
@@ -670,6 +815,14 @@ class _Listener:
             if self.other_users:
                 notes.append(f"{self.other_users} connection(s) of other users")
             extra = f" ({' and '.join(notes)} were refused)" if notes else ""
+            if self._started:
+                raise LoginError(
+                    f"No sign-in within {self._timeout:g} seconds{extra}: the browser opened "
+                    "the sign-in page but was never sent back here. If the page shows an "
+                    'error (such as "Invalid parameter: redirect_uri"), the server refused '
+                    "this sign-in; otherwise run the login again (a longer timeout gives more "
+                    "time)"
+                )
             raise LoginError(
                 f"No sign-in within {self._timeout:g} seconds{extra}: run the login again, "
                 "or use paste mode (`numind auth login --paste`) on a remote machine"

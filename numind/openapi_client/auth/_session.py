@@ -18,7 +18,7 @@ import datetime
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, AsyncGenerator, Generator, Optional
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator, Optional, Tuple
 
 from .._redact import Secret
 from ..exceptions import ApiException, ApiTimeoutError, OpenApiException
@@ -80,6 +80,11 @@ class StoredLogin:
 
     def __repr__(self) -> str:
         return f"StoredLogin(base_url={self.base_url!r}, store={self.store!r})"
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # For a child process (a pickled Configuration): the same store and tokens, with
+        # locks of its own. The two processes' refreshes meet in the store, under its lock.
+        return (StoredLogin, (self.store, self._credentials))
 
     @classmethod
     def load(cls, base_url: str, store: Optional[CredentialStore] = None) -> Optional[StoredLogin]:

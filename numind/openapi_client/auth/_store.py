@@ -63,6 +63,10 @@ class CredentialStoreError(OpenApiException):
     """The credential file is unsafe or unreadable; the message names the file and the fix."""
 
 
+class InvalidCredentialFileError(CredentialStoreError):
+    """The credential file is safe to read but is not one: ``logout`` deletes it."""
+
+
 @dataclass(frozen=True)
 class StoredCredentials:
     """The tokens of one login. ``repr`` never shows the tokens."""
@@ -166,8 +170,32 @@ class CredentialStore:
 
     def load(self, base_url: str) -> Optional[StoredCredentials]:
         """The stored login for exactly ``base_url``, or ``None``."""
+        return self.load_all().get(base_url)
+
+    def load_all(self) -> Dict[str, StoredCredentials]:
+        """Every stored login, by base URL."""
         with self._directory(create=False) as directory:
-            return None if directory is None else self._read(directory).get(base_url)
+            return {} if directory is None else self._read(directory)
+
+    def check(self) -> None:
+        """Raise ``CredentialStoreError`` now if a login could not be stored: the
+        directory (created if needed), the lock file and the file are checked as a save
+        checks them. ``login`` calls it before the browser is opened."""
+        with self.locked(), self._directory(create=True) as directory:
+            assert directory is not None
+            self._read(directory)
+
+    def reset(self) -> bool:
+        """Delete the credential file, whatever it holds (every login in it); ``False`` if
+        there was none. For a file that cannot be read (``InvalidCredentialFileError``)."""
+        with self.locked(), self._directory(create=True) as directory:
+            assert directory is not None
+            try:
+                directory.unlink(self.path.name)
+            except FileNotFoundError:
+                return False
+            directory.sync()
+            return True
 
     def save(self, credentials: StoredCredentials) -> None:
         """Store ``credentials`` under their base URL (other base URLs are kept)."""
@@ -399,9 +427,9 @@ class CredentialStore:
             )
 
     def _corrupt(self) -> CredentialStoreError:
-        return CredentialStoreError(
-            f"The credential file {self.path} is not valid; delete it and sign in again "
-            "with `numind auth login`"
+        return InvalidCredentialFileError(
+            f"The credential file {self.path} is not valid: run `numind auth logout` to "
+            "delete it (or delete it yourself), then sign in again with `numind auth login`"
         )
 
     def _write(self, directory: _Directory, logins: Dict[str, StoredCredentials]) -> None:
