@@ -175,6 +175,26 @@ def test_headers_default_headers_and_user_agent(server: LocalServer, twin: Twin)
     assert client.user_agent == f"numind-python/{numind.__version__}"
 
 
+def test_default_headers_changed_between_calls_are_sent_and_checked(
+    server: LocalServer, twin: Twin
+) -> None:
+    configuration = sdk.Configuration(host=server.url, access_token="t")
+    with twin.client(configuration) as client:
+        first = client.param_serialize("GET", "/api/auth/me")[2]
+        client.default_headers["X-Env"] = "staging"  # the dict itself, not the setter
+        second = client.param_serialize("GET", "/api/auth/me")[2]
+        client.default_headers.pop("X-Env")
+        client.cookie = "session=abc"
+        third = client.param_serialize("GET", "/api/auth/me")[2]
+        client.default_headers = {"X-Bad": "a\r\nInjected: 1"}
+        with pytest.raises(sdk.ApiValueError, match="X-Bad"):
+            client.param_serialize("GET", "/api/auth/me")
+
+    assert "X-Env" not in first and "Cookie" not in first
+    assert second["X-Env"] == "staging"
+    assert "X-Env" not in third and third["Cookie"] == "session=abc"
+
+
 def test_per_call_headers_win_even_over_the_configured_token(
     server: LocalServer, api: sdk.AuthenticationApi
 ) -> None:

@@ -89,6 +89,12 @@ class Blocking:
 
         return call
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("target", "loop"):
+            object.__setattr__(self, name, value)
+        else:  # a setting of the client (``default_headers``, ``cookie``, ...) is its own
+            setattr(self.target, name, value)
+
     def __repr__(self) -> str:
         return repr(self.target)
 

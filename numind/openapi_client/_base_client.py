@@ -42,7 +42,7 @@ from numind import __version__
 
 from ._deadline import Deadline, TimeoutSetting, parse_timeout
 from ._endpoint import CallOptions, Endpoint, Param
-from ._headers import check_headers, find_header, set_header
+from ._headers import HeaderDict, check_headers, find_header, set_header
 from ._redact import Secret, mask_secrets, redact_body, redact_headers, redact_url
 from ._retry import CallRetries, CoolDowns, to_retry
 from .api_response import ApiResponse
@@ -110,11 +110,38 @@ class BaseApiClient:
         #: Rate limits the server announced to this client (shared by all its threads and
         #: tasks).
         self._cool_downs = CoolDowns()
-        self.default_headers: Dict[str, str] = {}
+        self._base_cache: Optional[Tuple[Any, Dict[str, str], Dict[str, str]]] = None
+        self.default_headers = {}
         if header_name is not None and header_value is not None:
             self.default_headers[header_name] = header_value
         self.cookie = cookie
         self.user_agent = f"numind-python/{__version__}"
+
+    @property
+    def default_headers(self) -> Dict[str, str]:
+        """Headers sent with every request (a call's headers and credentials win)."""
+        return self._default_headers
+
+    @default_headers.setter
+    def default_headers(self, headers: Mapping[str, str]) -> None:
+        self._default_headers = HeaderDict(headers)
+        self._base_cache = None
+
+    def _base_headers(self) -> Tuple[Dict[str, str], Dict[str, str]]:
+        """The default headers and the cookie, checked and masked once for every request
+        until they change: (headers, lower-case name -> name)."""
+        defaults = self._default_headers
+        key = (defaults.version, self.cookie)
+        cached = self._base_cache
+        if cached is None or cached[0] != key:
+            headers: Dict[str, str] = {}
+            for name, value in defaults.items():
+                set_header(headers, name, value)
+            if self.cookie:
+                set_header(headers, "Cookie", self.cookie)
+            check_headers(headers)
+            cached = self._base_cache = (key, headers, {name.lower(): name for name in headers})
+        return cached[1], cached[2]
 
     def __repr__(self) -> str:
         # Host, credential source, timeout and the retries this client uses: never a token.
@@ -333,20 +360,25 @@ class BaseApiClient:
         """
         if files:
             raise ApiValueError("files are not supported: no operation of this API uploads files")
-        # A plain dict: urllib3 iterates it several times per request, and an HTTPHeaderDict
-        # costs a lower() and a list per access. set_header keeps names case-insensitive.
-        headers: Dict[str, str] = {}
-        for name, value in self.default_headers.items():
-            set_header(headers, name, value)
-        if self.cookie:
-            set_header(headers, "Cookie", self.cookie)
+        # This request's own headers (credentials, then header_params) are checked here; the
+        # client's default headers were checked once, and they come first.
+        extra: Dict[str, str] = {}
         query: List[Tuple[str, Any]] = list(query_params or [])
         self.update_params_for_auth(
-            headers, query, auth_settings, resource_path, method, body, _request_auth
+            extra, query, auth_settings, resource_path, method, body, _request_auth
         )
         for name, value in (header_params or {}).items():
-            set_header(headers, name, str(value))
-        check_headers(headers)
+            set_header(extra, name, str(value))
+        check_headers(extra)
+        # A plain dict: urllib3 iterates it several times per request, and an HTTPHeaderDict
+        # costs a lower() and a list per access. Names are merged case-insensitively.
+        base, lower_names = self._base_headers()
+        headers = dict(base)
+        for name, value in extra.items():
+            same = lower_names.get(name.lower())
+            if same is not None and same != name:
+                del headers[same]
+            headers[name] = value
 
         for name, value in (path_params or {}).items():
             segment = _quote_path_segment(str(value), self.configuration.safe_chars_for_path_param)

@@ -4,17 +4,56 @@ lookup and replacement, the check of what HTTP can carry, and credentials kept m
 from __future__ import annotations
 
 import re
-from typing import Mapping, MutableMapping, Optional
+from typing import Any, Dict, Mapping, MutableMapping, Optional, Tuple
 
 from ._redact import SECRET_HEADERS, Secret
 from .exceptions import ApiValueError
 
-__all__ = ["check_headers", "find_header", "set_header"]
+__all__ = ["HeaderDict", "check_headers", "find_header", "set_header"]
 
 # CR/LF/NUL would split or end the header; http.client sends values as Latin-1, so any
 # other character (a pasted smart quote, say) would fail later in a UnicodeEncodeError
 # whose message holds the whole value: a token, for Authorization.
 _UNSENDABLE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
+
+
+class HeaderDict(Dict[str, str]):
+    """A dict of headers that counts its changes, so that what is made of it (the checked
+    headers of every request) is made again only when it changed."""
+
+    version = 0
+
+    def __setitem__(self, name: str, value: str) -> None:
+        super().__setitem__(name, value)
+        self.version += 1
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self.version += 1
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self.version += 1
+
+    def pop(self, *args: Any) -> Any:
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self) -> Tuple[str, str]:
+        self.version += 1
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        self.version += 1
+
+    def setdefault(self, name: str, value: str = "") -> str:
+        self.version += 1
+        return super().setdefault(name, value)
+
+    def __ior__(self, other: Any) -> HeaderDict:  # type: ignore[override,misc]
+        self.update(other)
+        return self
 
 
 def _sendable(text: str) -> bool:

@@ -98,9 +98,13 @@ class RESTResponse:
         if self.data is None:
             response = self.response
             received: List[bytes] = []
+            reading = self._read_all(response, received)
             try:
-                async with timeout_at(self.deadline if scoped else None):
-                    self.data = await self._read_all(response, received)
+                if scoped:
+                    async with timeout_at(self.deadline):
+                        self.data = await reading
+                else:  # no scope of its own: even an empty one costs a timer's bookkeeping
+                    self.data = await reading
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 partial = SecretBytes(b"".join(received))
                 received.clear()  # no token left in the locals of a captured traceback
@@ -276,23 +280,27 @@ class RESTClientObject:
                 InsecureRequestWarning,
                 stacklevel=2,
             )
+        # Redirects are not followed: an API call that redirects is an error, and following
+        # it could send the Authorization header to another host.
+        sending = session.request(
+            method,
+            # As built, percent-encoding kept: yarl would resolve a "%2E%2E" of a path
+            # parameter into "..", and the request would reach another path.
+            yarl.URL(url, encoded=True),
+            headers=headers,
+            data=encoded,
+            allow_redirects=False,
+            timeout=timeout,
+            proxy=self._proxy,
+            proxy_headers=proxy_headers,
+            server_hostname=self._server_hostname,
+        )
         try:
-            async with timeout_at(deadline if scoped else None):
-                # Redirects are not followed: an API call that redirects is an error, and
-                # following it could send the Authorization header to another host.
-                response = await session.request(
-                    method,
-                    # As built, percent-encoding kept: yarl would resolve a "%2E%2E" of a path
-                    # parameter into "..", and the request would reach another path.
-                    yarl.URL(url, encoded=True),
-                    headers=headers,
-                    data=encoded,
-                    allow_redirects=False,
-                    timeout=timeout,
-                    proxy=self._proxy,
-                    proxy_headers=proxy_headers,
-                    server_hostname=self._server_hostname,
-                )
+            if scoped:
+                async with timeout_at(deadline):
+                    response = await sending
+            else:
+                response = await sending
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise _transport_error(exc, method, url, deadline) from exc
         return RESTResponse(response, method, url, deadline, self.max_response_size)
