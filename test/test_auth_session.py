@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from conftest import new_email, play_browser, sign_in
 from recording_server import RecordingServer
+from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
@@ -24,9 +25,13 @@ def log_in(server: LocalServer, email: str | None = None) -> sdk.Configuration:
     return auth.login(server.url, browser=lambda url: play_browser(url, email))
 
 
-def me(configuration: sdk.Configuration) -> str:
-    with sdk.ApiClient(configuration) as client:
-        return sdk.AuthenticationApi(client).get_api_auth_me().email
+def me(configuration: sdk.Configuration, twin: Twin | None = None) -> str:
+    """The signed-in email, by a call of a new client of ``twin``'s kind (sync if none)."""
+    if twin is None:
+        twin = Twin("sync")
+    with twin.client(configuration) as client:
+        email: str = twin.api(client).get_api_auth_me().email
+        return email
 
 
 def stored_file() -> dict[str, dict[str, str]]:
@@ -50,7 +55,7 @@ def expire_locally(base_url: str) -> None:
 
 
 def test_after_login_configuration_with_no_arguments_is_signed_in(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, twin: Twin
 ) -> None:
     email = new_email()
     log_in(server, email)
@@ -60,12 +65,12 @@ def test_after_login_configuration_with_no_arguments_is_signed_in(
 
     assert configuration.access_token is None
     assert configuration.stored_login is not None
-    assert me(configuration) == email
+    assert me(configuration, twin) == email
     assert "Stored login: yes" in configuration.to_debug_report()
 
 
 def test_an_explicit_token_and_the_api_key_win_over_the_stored_login(
-    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch, twin: Twin
 ) -> None:
     log_in(server)
     other = new_email()
@@ -73,13 +78,13 @@ def test_an_explicit_token_and_the_api_key_win_over_the_stored_login(
 
     explicit = sdk.Configuration(host=server.url, access_token=other_token)
     assert explicit.stored_login is None
-    assert me(explicit) == other
+    assert me(explicit, twin) == other
 
     monkeypatch.setenv("NUMIND_API_KEY", other_token)
-    assert me(sdk.Configuration(host=server.url)) == other
+    assert me(sdk.Configuration(host=server.url), twin) == other
 
 
-def test_a_stored_login_is_never_sent_to_another_base_url(server: LocalServer) -> None:
+def test_a_stored_login_is_never_sent_to_another_base_url(server: LocalServer, twin: Twin) -> None:
     log_in(server)
     with RecordingServer() as elsewhere:
         assert sdk.Configuration(host=elsewhere.url).stored_login is None
@@ -89,14 +94,14 @@ def test_a_stored_login_is_never_sent_to_another_base_url(server: LocalServer) -
         moved.host = elsewhere.url
         assert moved.stored_login is None
         with pytest.raises(sdk.ApiValueError, match="numind auth login"):
-            me(moved)
+            me(moved, twin)
 
         by_index = sdk.Configuration(host=server.url)
         by_index.get_host_settings = lambda: [  # type: ignore[method-assign]
             {"url": elsewhere.url, "variables": {}}
         ]
-        with sdk.ApiClient(by_index) as client, pytest.raises(sdk.ApiValueError):
-            sdk.AuthenticationApi(client).get_api_auth_me(_host_index=0)
+        with twin.client(by_index) as client, pytest.raises(sdk.ApiValueError):
+            twin.api(client).get_api_auth_me(_host_index=0)
         assert elsewhere.requests == []
 
 
@@ -105,13 +110,14 @@ def test_a_stored_login_is_never_sent_to_another_base_url(server: LocalServer) -
 
 def test_a_token_about_to_expire_is_refreshed_first_and_the_rotation_stored(
     own_server: LocalServer,
+    twin: Twin,
 ) -> None:
     email = new_email()
     log_in(own_server, email)
     before = stored_file()[own_server.url]
     expire_locally(own_server.url)
 
-    assert me(sdk.Configuration(host=own_server.url)) == email
+    assert me(sdk.Configuration(host=own_server.url), twin) == email
 
     after = stored_file()[own_server.url]
     assert own_server.refresh_requests == 1
@@ -173,8 +179,21 @@ def test_32_threads_on_an_expiring_token_cause_one_refresh(own_server: LocalServ
     assert own_server.refresh_requests == 1
 
 
+def test_a_token_the_server_rejects_is_refreshed_once_and_the_call_replayed(
+    own_server: LocalServer, twin: Twin
+) -> None:
+    email = new_email()
+    configuration = log_in(own_server, email)
+    own_server.advance_clock(301)  # expired on the server; not yet by the client's clock
+
+    assert me(configuration, twin) == email
+    assert me(configuration, twin) == email
+    assert own_server.refresh_requests == 1
+
+
 def test_a_rotation_by_another_process_is_picked_up_not_repeated(
     own_server: LocalServer,
+    twin: Twin,
 ) -> None:
     email = new_email()
     log_in(own_server, email)
@@ -182,24 +201,24 @@ def test_a_rotation_by_another_process_is_picked_up_not_repeated(
     second = sdk.Configuration(host=own_server.url)
     own_server.advance_clock(301)
 
-    assert me(first) == email  # refreshes and stores the rotated refresh token
-    assert me(second) == email  # 401, then finds the rotated tokens in the store
+    assert me(first, twin) == email  # refreshes and stores the rotated refresh token
+    assert me(second, twin) == email  # 401, then finds the rotated tokens in the store
     assert own_server.refresh_requests == 1
 
 
-def test_a_failed_refresh_says_to_sign_in_again(own_server: LocalServer) -> None:
+def test_a_failed_refresh_says_to_sign_in_again(own_server: LocalServer, twin: Twin) -> None:
     configuration = log_in(own_server)
     stored = stored_file()[own_server.url]
     own_server.advance_clock(1801)  # the refresh token expired too
 
     with pytest.raises(auth.LoginRequiredError, match="numind auth login") as caught:
-        me(configuration)
+        me(configuration, twin)
     assert own_server.refresh_requests == 1
     assert stored["access_token"] not in str(caught.value)
     assert stored["refresh_token"] not in str(caught.value)
 
 
-def test_an_api_key_is_never_refreshed(own_server: LocalServer) -> None:
+def test_an_api_key_is_never_refreshed(own_server: LocalServer, twin: Twin) -> None:
     tokens = sign_in(own_server)
     with sdk.ApiClient(sdk.Configuration(host=own_server.url, access_token=tokens.token)) as c:
         key = sdk.AuthenticationApi(c).post_api_auth_user_tokens({"name": "k"})
@@ -207,14 +226,16 @@ def test_an_api_key_is_never_refreshed(own_server: LocalServer) -> None:
     log_in(own_server)  # a stored login exists, but the API key is what is used
 
     with pytest.raises(sdk.UnauthorizedException):
-        me(sdk.Configuration(host=own_server.url, access_token=key.token))
+        me(sdk.Configuration(host=own_server.url, access_token=key.token), twin)
     assert own_server.refresh_requests == 0
 
 
 # -- logout ------------------------------------------------------------------------------
 
 
-def test_logout_revokes_the_session_and_deletes_the_tokens(own_server: LocalServer) -> None:
+def test_logout_revokes_the_session_and_deletes_the_tokens(
+    own_server: LocalServer, twin: Twin
+) -> None:
     configuration = log_in(own_server)
     refresh_token = stored_file()[own_server.url]["refresh_token"]
 
@@ -230,7 +251,7 @@ def test_logout_revokes_the_session_and_deletes_the_tokens(own_server: LocalServ
             {"type": auth_refresh_type(), "token": refresh_token}
         )
     with pytest.raises(auth.LoginRequiredError, match="numind auth login"):
-        me(configuration)  # a configuration made before the logout stops too
+        me(configuration, twin)  # a configuration made before the logout stops too
     assert auth.logout(own_server.url) is False
 
 

@@ -60,7 +60,7 @@ def test_get_api_auth_without_preload_content_leaves_the_body_to_the_caller(
 
 
 @pytest.mark.invalid_traffic  # an empty redirectUri, which the document forbids
-def test_get_api_auth_rejects_a_relative_redirect_uri_with_the_servers_text(
+def test_get_api_auth_rejects_an_empty_redirect_uri_with_the_servers_text(
     anonymous_api: sdk.AuthenticationApi,
 ) -> None:
     with pytest.raises(sdk.BadRequestException) as caught:
