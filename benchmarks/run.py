@@ -13,6 +13,7 @@ timings on a shared machine are not a test. See ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import gc
 import json
@@ -25,11 +26,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 ACCESS_TOKEN = "bench-access-token"  # the canned server only checks that one is sent
 CREATE_NAME = "bench key"
+AsyncCall = Callable[[], Awaitable[Any]]
+AsyncClose = Callable[[], Awaitable[Any]]
 
 #: the issue's targets: fastest-block CPU ratio SDK / floor
 RATIO_TARGETS = {"me": 1.05, "user_tokens": 1.10, "create": 1.05}
@@ -38,10 +41,20 @@ IMPORT_TARGET_MS = 10.0
 RSS_TARGET_KB = 2048
 CONNECTIONS_TARGET = 1
 
+#: issue 13's targets for the async client against the aiohttp floor
+ASYNC_RATIO_TARGETS = {"me": 1.10, "user_tokens": 1.10}
+IN_FLIGHT = 64
+IN_FLIGHT_TARGET = 0.90  # SDK / floor calls per second, at least
+CONCURRENT_TASKS = 1000
+
 SDK_IMPORT = "from numind.openapi_client import ApiClient, Configuration, AuthenticationApi"
 BASELINE_IMPORT = "import urllib3; from pydantic import BaseModel"
 # What the first call adds: the models it decodes into (pydantic is loaded by then too).
 SDK_FIRST_USE = SDK_IMPORT + "; from numind.openapi_client import User, UserTokenResponse"
+ASYNC_SDK_IMPORT = (
+    "from numind.openapi_client_async import ApiClient, Configuration, AuthenticationApi"
+)
+ASYNC_BASELINE_IMPORT = "import aiohttp; from pydantic import BaseModel"
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class Profile:
     rss_runs: int
     rss_calls: int
     connection_calls: int
+    in_flight_rounds: int  # rounds of IN_FLIGHT concurrent calls per throughput block
 
 
 FULL = Profile(
@@ -63,6 +77,7 @@ FULL = Profile(
     rss_runs=3,
     rss_calls=200,
     connection_calls=1000,
+    in_flight_rounds=8,
 )
 QUICK = Profile(
     trials=5,
@@ -72,12 +87,14 @@ QUICK = Profile(
     rss_runs=1,
     rss_calls=50,
     connection_calls=1000,
+    in_flight_rounds=3,
 )
 OPERATIONS = {
     "me": "get_api_auth_me",
     "user_tokens": "get_api_auth_user_tokens (1,000)",
     "create": "post_api_auth_user_tokens",
 }
+ASYNC_OPERATIONS = {op: OPERATIONS[op] for op in ASYNC_RATIO_TARGETS}
 
 
 # -- the server -------------------------------------------------------------------------
@@ -227,9 +244,128 @@ def count_connections(server: Server, make: Callable[[], Any], calls: int) -> Di
     }
 
 
+# -- the async client ---------------------------------------------------------------
+
+
+def has_aiohttp() -> bool:
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def async_calls(url: str) -> Tuple[Dict[str, Dict[str, AsyncCall]], List[AsyncClose]]:
+    """The async floor's calls and the async SDK's, made inside the running loop."""
+    from floor import AsyncFloor
+
+    import numind.openapi_client_async as nx
+
+    floor = AsyncFloor(url, ACCESS_TOKEN)
+    bounded = AsyncFloor(url, ACCESS_TOKEN, timeouts=True)
+    client = nx.ApiClient(nx.Configuration(host=url, access_token=ACCESS_TOKEN))
+    api = nx.AuthenticationApi(client)
+    calls: Dict[str, Dict[str, AsyncCall]] = {
+        "floor": {"me": floor.get_me, "user_tokens": floor.list_user_tokens},
+        # for information: the floor with aiohttp's timeouts set as the SDK's defaults
+        "floor_timeouts": {"me": bounded.get_me, "user_tokens": bounded.list_user_tokens},
+        "sdk": {"me": api.get_api_auth_me, "user_tokens": api.get_api_auth_user_tokens},
+    }
+    return calls, [floor.close, bounded.close, client.close]
+
+
+async def time_block_async(call: AsyncCall, calls: int) -> Tuple[float, float]:
+    """As ``time_block``, awaiting each call in turn."""
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(calls):
+        await call()
+    cpu1, wall1 = time.process_time(), time.perf_counter()
+    return (cpu1 - cpu0) / calls, (wall1 - wall0) / calls
+
+
+async def in_flight_block(call: AsyncCall, rounds: int) -> float:
+    """Calls per second with IN_FLIGHT calls at a time, over ``rounds`` rounds."""
+    gc.collect()
+    wall0 = time.perf_counter()
+    for _ in range(rounds):
+        await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))
+    return rounds * IN_FLIGHT / (time.perf_counter() - wall0)
+
+
+async def _measure_async(url: str, profile: Profile) -> Dict[str, Any]:
+    clients, closers = async_calls(url)
+    try:
+        for kind, calls in clients.items():
+            me = await calls["me"]()
+            tokens = await calls["user_tokens"]()
+            me, tokens = getattr(me, "data", me), getattr(tokens, "data", tokens)
+            assert me.email == "bench@example.com", (kind, me)
+            assert len(tokens) == 1000 and tokens[999].user_id, (kind, len(tokens))
+        kinds = list(clients)
+        samples: Dict[str, Dict[str, Dict[str, List[float]]]] = {
+            op: {kind: {"cpu": [], "wall": []} for kind in kinds} for op in ASYNC_OPERATIONS
+        }
+        rates: Dict[str, List[float]] = {kind: [] for kind in kinds}
+        for op in ASYNC_OPERATIONS:
+            for kind in kinds:
+                for _ in range(profile.warmup[op]):
+                    await clients[kind][op]()
+        for kind in kinds:
+            await in_flight_block(clients[kind]["me"], 2)  # opens the connections
+        for trial in range(profile.trials):
+            order = kinds if trial % 2 == 0 else kinds[::-1]
+            for op in ASYNC_OPERATIONS:
+                for kind in order:
+                    cpu, wall = await time_block_async(clients[kind][op], profile.calls[op])
+                    samples[op][kind]["cpu"].append(cpu)
+                    samples[op][kind]["wall"].append(wall)
+            for kind in order:
+                rates[kind].append(
+                    await in_flight_block(clients[kind]["me"], profile.in_flight_rounds)
+                )
+    finally:
+        for close in closers:
+            await close()
+    return {
+        "calls_per_block": {op: profile.calls[op] for op in ASYNC_OPERATIONS},
+        "trials": profile.trials,
+        "samples_s_per_call": samples,
+        "in_flight": IN_FLIGHT,
+        "in_flight_calls_per_s": rates,
+    }
+
+
+async def _count_concurrent_connections(server: Server, tasks: int) -> Dict[str, int]:
+    """Connections the server accepted for ``tasks`` concurrent calls on one new client."""
+    import numind.openapi_client_async as nx
+
+    configuration = nx.Configuration(host=server.url, access_token=ACCESS_TOKEN)
+    before = server.stats()
+    async with nx.ApiClient(configuration) as client:
+        api = nx.AuthenticationApi(client)
+        answers = await asyncio.gather(*(api.get_api_auth_me() for _ in range(tasks)))
+    after = server.stats()
+    assert all(me.email == "bench@example.com" for me in answers)
+    return {
+        "tasks": tasks,
+        "pool": configuration.connection_pool_maxsize,
+        "connections": after["connections"] - before["connections"],
+        "requests": after["requests"] - before["requests"],
+    }
+
+
+def measure_async(server: Server, profile: Profile) -> Dict[str, Any]:
+    results = asyncio.run(_measure_async(server.url, profile))
+    results["connections"] = asyncio.run(_count_concurrent_connections(server, CONCURRENT_TASKS))
+    return results
+
+
 def measure_imports(runs: int) -> Dict[str, List[float]]:
     """Seconds spent in each import statement, each in a fresh interpreter, interleaved."""
     statements = {"baseline": BASELINE_IMPORT, "sdk": SDK_IMPORT, "sdk_first_use": SDK_FIRST_USE}
+    if has_aiohttp():
+        statements.update(async_baseline=ASYNC_BASELINE_IMPORT, async_sdk=ASYNC_SDK_IMPORT)
     times: Dict[str, List[float]] = {name: [] for name in statements}
     for _ in range(runs):
         for name, statement in statements.items():
@@ -366,15 +502,79 @@ def summarize(results: Dict[str, Any]) -> Dict[str, Any]:
             "passed": conns == CONNECTIONS_TARGET,
         },
     ]
+    async_rows: List[Dict[str, Any]] = []
+    if "async" in results:
+        async_rows, async_checks = summarize_async(results["async"], results["imports"])
+        checks += async_checks
     me_ratio = rows[0]["cpu_ratio_fastest"]
     return {
         "calls": rows,
+        "async_calls": async_rows,
         "checks": checks,
         "imports_ms_median": {k: round(v, 1) for k, v in imports.items()},
         "rss_kib_median": rss,
         "stretch_me_below_1": me_ratio < STRETCH_ME,
-        "passed": all(r["passed"] for r in rows) and all(c["passed"] for c in checks),
+        "passed": all(r["passed"] for r in rows + async_rows) and all(c["passed"] for c in checks),
     }
+
+
+def summarize_async(
+    results: Dict[str, Any], imports: Dict[str, List[float]]
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """The async rows (CPU per sequential call) and checks (throughput in flight, import,
+    connections of concurrent tasks) against the aiohttp floor."""
+    rows = []
+    for op, label in ASYNC_OPERATIONS.items():
+        floor, bounded, sdk = (
+            results["samples_s_per_call"][op][kind] for kind in ("floor", "floor_timeouts", "sdk")
+        )
+        ratio = min(sdk["cpu"]) / min(floor["cpu"])
+        target = ASYNC_RATIO_TARGETS[op]
+        rows.append(
+            {
+                "operation": "async " + label,
+                "floor_cpu_us": {"median": _us(floor["cpu"]), "fastest": _us_min(floor["cpu"])},
+                "sdk_cpu_us": {"median": _us(sdk["cpu"]), "fastest": _us_min(sdk["cpu"])},
+                "floor_wall_us": _us(floor["wall"]),
+                "sdk_wall_us": _us(sdk["wall"]),
+                "cpu_ratio_fastest": round(ratio, 3),
+                "cpu_ratio_paired_median": round(
+                    statistics.median(s / f for s, f in zip(sdk["cpu"], floor["cpu"])), 3
+                ),
+                "target": f"<= {target:.2f}",
+                "passed": ratio <= target,
+                "floor_timeouts_cpu_us": _us_min(bounded["cpu"]),
+                "cpu_ratio_to_floor_timeouts": round(min(sdk["cpu"]) / min(bounded["cpu"]), 3),
+            }
+        )
+    rates = results["in_flight_calls_per_s"]
+    throughput = max(rates["sdk"]) / max(rates["floor"])
+    throughput_bounded = max(rates["sdk"]) / max(rates["floor_timeouts"])
+    over = statistics.median(imports["async_sdk"]) - statistics.median(imports["async_baseline"])
+    connections = results["connections"]
+    checks = [
+        {
+            "check": f"async, {IN_FLIGHT} in flight: SDK / floor calls per s",
+            "value": round(throughput, 3),
+            "target": f">= {IN_FLIGHT_TARGET:.2f}",
+            "passed": throughput >= IN_FLIGHT_TARGET,
+            "fastest_calls_per_s": {kind: round(max(r)) for kind, r in rates.items()},
+            "ratio_to_floor_timeouts": round(throughput_bounded, 3),
+        },
+        {
+            "check": "async import, SDK over baseline (ms)",
+            "value": round(over * 1000, 1),
+            "target": f"<= {IMPORT_TARGET_MS:.0f}",
+            "passed": over * 1000 <= IMPORT_TARGET_MS,
+        },
+        {
+            "check": f"async, TCP connections of {connections['tasks']:,} concurrent tasks",
+            "value": connections["connections"],
+            "target": f"<= {connections['pool']}",
+            "passed": 0 < connections["connections"] <= connections["pool"],
+        },
+    ]
+    return rows, checks
 
 
 def _us(values: List[float]) -> float:
@@ -410,6 +610,14 @@ def print_report(results: Dict[str, Any], summary: Dict[str, Any]) -> None:
             f"{r['floor_wall_us']:>7.0f}/{r['sdk_wall_us']:<7.0f} {r['target']:>7}  "
             f"{'yes' if r['passed'] else 'NO'}"
         )
+    for r in summary["async_calls"]:
+        print(
+            f"{r['operation']:<48} {r['floor_cpu_us']['fastest']:>13.1f} "
+            f"{r['sdk_cpu_us']['fastest']:>13.1f} {r['cpu_ratio_fastest']:>6.3f} "
+            f"{r['cpu_ratio_paired_median']:>7.3f} "
+            f"{r['floor_wall_us']:>7.0f}/{r['sdk_wall_us']:<7.0f} {r['target']:>7}  "
+            f"{'yes' if r['passed'] else 'NO'}"
+        )
     print(
         "\nCPU µs per call are the fastest block; ratio = SDK / floor of the fastest blocks, "
         "paired = median of the per-trial ratios (adjacent blocks); wall = median µs per call."
@@ -421,6 +629,31 @@ def print_report(results: Dict[str, Any], summary: Dict[str, Any]) -> None:
         f"SDK ({SDK_IMPORT}) {imports['sdk']:.1f} ms; "
         f"SDK + models of a first call {imports['sdk_first_use']:.1f} ms"
     )
+    if "async_sdk" in imports:
+        print(
+            f"async import: baseline ({ASYNC_BASELINE_IMPORT}) {imports['async_baseline']:.1f} ms; "
+            f"SDK ({ASYNC_SDK_IMPORT}) {imports['async_sdk']:.1f} ms"
+        )
+    if "async" in results:
+        rates = results["async"]["in_flight_calls_per_s"]
+        print(
+            f"async, {IN_FLIGHT} calls in flight, fastest block: floor "
+            f"{max(rates['floor']):,.0f} calls/s, floor with timeouts "
+            f"{max(rates['floor_timeouts']):,.0f}, SDK {max(rates['sdk']):,.0f} calls/s"
+        )
+        for r in summary["async_calls"]:
+            print(
+                f"{r['operation']}: floor with the SDK's timeouts {r['floor_timeouts_cpu_us']} µs, "
+                f"SDK / that floor {r['cpu_ratio_to_floor_timeouts']}"
+            )
+        conns = results["async"]["connections"]
+        print(
+            f"async, {conns['tasks']:,} concurrent tasks on one client: "
+            f"{conns['connections']} connections (pool {conns['pool']}), "
+            f"{conns['requests']:,} requests"
+        )
+    else:
+        print("async rows left out: aiohttp is not installed (pip install 'numind[async]')")
     rss = summary["rss_kib_median"]
     print(f"peak RSS: floor {rss['floor']:.0f} KiB, SDK {rss['sdk']:.0f} KiB")
     floor_conns = results["connections"]["floor"]
@@ -477,6 +710,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             ),
         }
         results["rss_kib"] = measure_rss(server.url, profile)
+        if has_aiohttp():
+            print("async client against the aiohttp floor ...", flush=True)
+            results["async"] = measure_async(server, profile)
     finally:
         server.close()
     results["machine"]["load_average_end"] = (

@@ -195,6 +195,56 @@ def test_default_headers_changed_between_calls_are_sent_and_checked(
     assert "X-Env" not in third and third["Cookie"] == "session=abc"
 
 
+def test_each_call_is_signed_by_the_steps_in_place_when_it_is_made(twin: Twin) -> None:
+    # The client keeps the headers of an operation's last call; a step replaced since
+    # (here on the instances; a subclass's own, below) must still make the next call's.
+    with RecordingServer() as recording:
+        recording.default = Canned(body=b'{"email": "a@example.com"}')
+        configuration = sdk.Configuration(host=recording.url, access_token="first")
+        with twin.client(configuration) as client:
+            api = twin.api(client)
+            api.get_api_auth_me()
+            configuration.auth_settings = lambda: {  # type: ignore[method-assign]
+                "oauth2Auth": {"in": "header", "key": "Authorization", "value": "Bearer second"}
+            }
+            api.get_api_auth_me()
+            signed = client.update_params_for_auth
+
+            def countersigned(headers: Any, *args: Any, **kwargs: Any) -> None:
+                signed(headers, *args, **kwargs)
+                headers["X-Countersigned"] = "yes"
+
+            client.update_params_for_auth = countersigned
+            api.get_api_auth_me()
+
+    sent = [request.headers for request in recording.requests]
+    assert [headers["Authorization"] for headers in sent] == [
+        "Bearer first",
+        "Bearer second",
+        "Bearer second",
+    ]
+    assert [headers.get("X-Countersigned") for headers in sent] == [None, None, "yes"]
+
+
+def test_a_subclass_that_signs_requests_its_own_way_signs_every_call() -> None:
+    class Countersigned(sdk.ApiClient):  # e.g. a signature with a nonce: new each call
+        calls = 0
+
+        def update_params_for_auth(self, headers: Any, *args: Any, **kwargs: Any) -> None:
+            super().update_params_for_auth(headers, *args, **kwargs)
+            self.calls += 1
+            headers["X-Nonce"] = str(self.calls)
+
+    with RecordingServer() as recording:
+        recording.default = Canned(body=b'{"email": "a@example.com"}')
+        configuration = sdk.Configuration(host=recording.url, access_token="t")
+        with Countersigned(configuration) as client:
+            for _ in range(2):
+                sdk.AuthenticationApi(client).get_api_auth_me()
+
+    assert [r.headers.get("X-Nonce") for r in recording.requests] == ["1", "2"]
+
+
 def test_per_call_headers_win_even_over_the_configured_token(
     server: LocalServer, api: sdk.AuthenticationApi
 ) -> None:

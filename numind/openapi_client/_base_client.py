@@ -111,6 +111,9 @@ class BaseApiClient:
         #: tasks).
         self._cool_downs = CoolDowns()
         self._base_cache: Optional[Tuple[Any, Dict[str, str], Dict[str, str]]] = None
+        #: The headers of a call with no per-call headers or credentials, by operation:
+        #: (what they were made of, headers).
+        self._headers_of: Dict[str, Tuple[Tuple[Any, ...], Dict[str, str]]] = {}
         self.default_headers = {}
         if header_name is not None and header_value is not None:
             self.default_headers[header_name] = header_value
@@ -301,6 +304,24 @@ class BaseApiClient:
             else:
                 body = value
 
+        # The usual call (no per-call headers, content type or credentials, and no override
+        # of the steps that make headers) has the headers of the last such call of its
+        # operation, unless the default headers, the cookie or the token changed since.
+        key: Optional[Tuple[Any, ...]] = None
+        if (
+            not options.headers
+            and options.content_type is None
+            and options.request_auth is None
+            and self._stock_headers()
+        ):
+            defaults = self._default_headers
+            token = self.configuration.access_token
+            key = (defaults, defaults.version, self.cookie, token, signed_by_login)
+            cached = self._headers_of.get(endpoint.operation_id)
+            if cached is not None and cached[0] == key:
+                url, body = self._target(endpoint.path, path_params, query_params, host, body)
+                return endpoint.method, url, dict(cached[1]), body, []
+
         header_params: Dict[str, str] = {"Accept": endpoint.accept}
         if endpoint.content_types:
             header_params["Content-Type"] = _content_type(endpoint, options.content_type)
@@ -333,7 +354,23 @@ class BaseApiClient:
                 "(an API key works), or pass _request_auth, or sign in to "
                 f"{host} with `numind auth login`"
             )
+        if key is not None:
+            self._headers_of[endpoint.operation_id] = (key, dict(serialized[2]))
         return serialized
+
+    def _stock_headers(self) -> bool:
+        """Whether the headers are made by this class's own steps, not by a subclass's or
+        an instance's own ``param_serialize``, ``update_params_for_auth`` or
+        ``auth_settings``."""
+        own, configuration = self.__dict__, self.configuration
+        return (
+            type(self).param_serialize is BaseApiClient.param_serialize
+            and type(self).update_params_for_auth is BaseApiClient.update_params_for_auth
+            and type(configuration).auth_settings is Configuration.auth_settings
+            and "param_serialize" not in own
+            and "update_params_for_auth" not in own
+            and "auth_settings" not in configuration.__dict__
+        )
 
     # -- generated-style building blocks ------------------------------------------------
 
@@ -380,16 +417,28 @@ class BaseApiClient:
                 del headers[same]
             headers[name] = value
 
+        url, body = self._target(resource_path, path_params, query, _host, body, collection_formats)
+        return method, url, headers, body, list(post_params or [])
+
+    def _target(
+        self,
+        resource_path: str,
+        path_params: Optional[Mapping[str, Any]],
+        query: Optional[List[Tuple[str, Any]]],
+        host: Optional[str],
+        body: Any,
+        collection_formats: Optional[Mapping[str, str]] = None,
+    ) -> Tuple[str, Any]:
+        """The URL (path parameters percent-encoded) and the JSON-ready body of a request."""
         for name, value in (path_params or {}).items():
             segment = _quote_path_segment(str(value), self.configuration.safe_chars_for_path_param)
             resource_path = resource_path.replace("{" + name + "}", segment)
-
-        url = (_host or self.configuration.host).rstrip("/") + resource_path
+        url = (host or self.configuration.host).rstrip("/") + resource_path
         if query:
             url += "?" + self.parameters_to_url_query(query, collection_formats)
         if body is not None:
             body = mask_secrets(self.sanitize_for_serialization(body))
-        return method, url, headers, body, list(post_params or [])
+        return url, body
 
     def response_deserialize(
         self,
