@@ -354,7 +354,7 @@ class CredentialStore:
             remaining = deadline - time.monotonic()
             if not remaining > 0:
                 raise ApiTimeoutError(
-                    f"Timed out after {timeout:g} s waiting for the lock file {self.lock_path}: "
+                    f"Timed out after {timeout:.3g} s waiting for the lock file {self.lock_path}: "
                     "another process holds it (signing in, refreshing or signing out). Try "
                     f"again; `lsof {self.lock_path}` shows which process it is"
                 )
