@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from _contract import TrafficValidator, load_spec
-from twin import KINDS, Twin
+from twin import KINDS, OLD_SSL_TRANSPORT_WARNING, Twin
 
 import numind
 import numind.openapi_client as sdk
@@ -23,6 +23,10 @@ _emails = itertools.count(1)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if OLD_SSL_TRANSPORT_WARNING:  # see twin.py: a false alarm of Python 3.9 and 3.10
+        config.addinivalue_line(
+            "filterwarnings", f"ignore:{OLD_SSL_TRANSPORT_WARNING}:ResourceWarning"
+        )
     if os.environ.get("NUMIND_TEST_INSTALLED") and "site-packages" not in numind.__file__:
         raise pytest.UsageError(
             f"numind was imported from {numind.__file__}, not from an installed wheel"
