@@ -349,7 +349,7 @@ async def _count_concurrent_connections(server: Server, tasks: int) -> Dict[str,
     assert all(me.email == "bench@example.com" for me in answers)
     return {
         "tasks": tasks,
-        "pool": configuration.connection_pool_maxsize,
+        "pool": nx.rest.DEFAULT_POOL_MAXSIZE,  # none set: the async client's default
         "connections": after["connections"] - before["connections"],
         "requests": after["requests"] - before["requests"],
     }

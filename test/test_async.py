@@ -261,6 +261,25 @@ def test_1000_concurrent_tasks_on_one_client_get_each_users_data(own_server: Loc
     print(f"\n1000 tasks, {calls} calls, {opened} connections opened (pool of {maxsize})")
 
 
+def test_without_a_pool_size_the_async_client_keeps_up_to_100_connections_per_host(
+    own_server: LocalServer,
+) -> None:
+    # Tasks are cheap: the sync client's default (5 per CPU, for threads) would queue most
+    # of 150 concurrent calls behind a few connections.
+    configuration = sdk.Configuration(host=own_server.url, access_token=sign_in(own_server).token)
+    opened_before = own_server.connections_opened
+
+    async def main() -> int:
+        async with async_sdk.ApiClient(configuration) as client:
+            api = async_sdk.AuthenticationApi(client)
+            return len(await asyncio.gather(*(api.get_api_auth_me() for _ in range(150))))
+
+    assert run(main) == 150
+    opened = own_server.connections_opened - opened_before
+    assert 10 < opened <= async_sdk.rest.DEFAULT_POOL_MAXSIZE == 100
+    assert configuration.connection_pool_maxsize == (os.cpu_count() or 1) * 5  # the sync one's
+
+
 def _expire(base_url: str) -> None:
     store = auth.CredentialStore()
     stored = store.load(base_url)

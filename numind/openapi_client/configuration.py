@@ -144,7 +144,9 @@ class Configuration:
     :param key_file: private key of ``cert_file``.
     :param verify_ssl: verify the server's TLS certificate (keep it on outside tests).
     :param proxy: URL of an HTTP(S) proxy; ``proxy_headers`` are sent to it.
-    :param connection_pool_maxsize: connections kept per host.
+    :param connection_pool_maxsize: connections per host; when not set, 5 per CPU for the
+        sync client (for its threads) and 100 for the async client (for its tasks, as
+        aiohttp's own default).
     :param max_response_size: the largest answer read, in bytes once decoded; a larger one
         raises ``ApiException`` and is not read to its end. None means 32 MiB
         (``rest.DEFAULT_MAX_RESPONSE_SIZE``), far above any answer of this API.
@@ -221,7 +223,7 @@ class Configuration:
         self.tls_server_name = tls_server_name
         self.proxy = proxy
         self.proxy_headers = dict(proxy_headers) if proxy_headers else None
-        self.connection_pool_maxsize = connection_pool_maxsize or (os.cpu_count() or 1) * 5
+        self.connection_pool_maxsize = connection_pool_maxsize
         self.max_response_size = max_response_size
         self.socket_options = socket_options
         self.safe_chars_for_path_param = safe_chars_for_path_param
@@ -300,6 +302,22 @@ class Configuration:
     @call_timeout.setter
     def call_timeout(self, value: Optional[float]) -> None:
         self._call_timeout = check_call_timeout(value)
+
+    @property
+    def connection_pool_maxsize(self) -> int:
+        """Connections per host: the value set, else the sync client's default, 5 per CPU
+        (the async client's, when none is set, is 100)."""
+        if self._pool_maxsize is None:
+            return (os.cpu_count() or 1) * 5
+        return self._pool_maxsize
+
+    @connection_pool_maxsize.setter
+    def connection_pool_maxsize(self, value: Optional[int]) -> None:
+        self._pool_maxsize = value or None
+
+    def _pool_maxsize_for(self, default: int) -> int:
+        """The pool size set, else ``default`` (the async client's)."""
+        return self._pool_maxsize if self._pool_maxsize is not None else default
 
     @property
     def retries(self) -> Union[int, urllib3.Retry, None]:

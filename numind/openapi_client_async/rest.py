@@ -62,6 +62,9 @@ _NO_ROUNDING = float("inf")
 _BEFORE_DEADLINE = 0.01
 #: The deadline of a response made without one.
 _NEVER = Deadline(float("inf"))
+#: Connections per host when ``Configuration.connection_pool_maxsize`` is not set: tasks
+#: are cheap, so many calls are in flight at once (aiohttp's own default limit, too).
+DEFAULT_POOL_MAXSIZE = 100
 
 
 class RESTResponse:
@@ -187,7 +190,7 @@ class RESTClientObject:
             self._proxy, self._proxy_headers = proxy_settings(
                 configuration.proxy, configuration.proxy_headers
             )
-        self._maxsize = configuration.connection_pool_maxsize
+        self._maxsize = configuration._pool_maxsize_for(DEFAULT_POOL_MAXSIZE)  # pyright: ignore[reportPrivateUsage]
         self._socket_options = configuration.socket_options
         self.max_response_size = configuration.max_response_size
         self._session: Optional[aiohttp.ClientSession] = None
