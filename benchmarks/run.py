@@ -452,32 +452,10 @@ def summarize(results: Dict[str, Any]) -> Dict[str, Any]:
     rows = []
     samples = results["calls"]["samples_s_per_call"]
     for op, label in OPERATIONS.items():
-        floor = samples[op]["floor"]
         for kind in ("sdk", "sdk_with_http_info"):
-            sdk = samples[op][kind]
-            ratio = min(sdk["cpu"]) / min(floor["cpu"])
-            target = RATIO_TARGETS[op]
-            rows.append(
-                {
-                    "operation": label + (" _with_http_info" if kind != "sdk" else ""),
-                    "floor_cpu_us": {"median": _us(floor["cpu"]), "fastest": _us_min(floor["cpu"])},
-                    "sdk_cpu_us": {"median": _us(sdk["cpu"]), "fastest": _us_min(sdk["cpu"])},
-                    "floor_wall_us": _us(floor["wall"]),
-                    "sdk_wall_us": _us(sdk["wall"]),
-                    "cpu_ratio_fastest": round(ratio, 3),
-                    "cpu_ratio_median": round(
-                        statistics.median(sdk["cpu"]) / statistics.median(floor["cpu"]), 3
-                    ),
-                    "cpu_ratio_paired_median": round(
-                        statistics.median(s / f for s, f in zip(sdk["cpu"], floor["cpu"])), 3
-                    ),
-                    "wall_ratio_median": round(
-                        statistics.median(sdk["wall"]) / statistics.median(floor["wall"]), 3
-                    ),
-                    "target": f"<= {target:.2f}",
-                    "passed": ratio <= target,
-                }
-            )
+            operation = label + (" _with_http_info" if kind != "sdk" else "")
+            floor, sdk = samples[op]["floor"], samples[op][kind]
+            rows.append(_cpu_row(operation, floor, sdk, RATIO_TARGETS[op]))
     imports = {name: statistics.median(ts) * 1000 for name, ts in results["imports"].items()}
     over = imports["sdk"] - imports["baseline"]
     rss = {kind: statistics.median(kbs) for kind, kbs in results["rss_kib"].items()}
@@ -528,25 +506,10 @@ def summarize_async(
         floor, bounded, sdk = (
             results["samples_s_per_call"][op][kind] for kind in ("floor", "floor_timeouts", "sdk")
         )
-        ratio = min(sdk["cpu"]) / min(floor["cpu"])
-        target = ASYNC_RATIO_TARGETS[op]
-        rows.append(
-            {
-                "operation": "async " + label,
-                "floor_cpu_us": {"median": _us(floor["cpu"]), "fastest": _us_min(floor["cpu"])},
-                "sdk_cpu_us": {"median": _us(sdk["cpu"]), "fastest": _us_min(sdk["cpu"])},
-                "floor_wall_us": _us(floor["wall"]),
-                "sdk_wall_us": _us(sdk["wall"]),
-                "cpu_ratio_fastest": round(ratio, 3),
-                "cpu_ratio_paired_median": round(
-                    statistics.median(s / f for s, f in zip(sdk["cpu"], floor["cpu"])), 3
-                ),
-                "target": f"<= {target:.2f}",
-                "passed": ratio <= target,
-                "floor_timeouts_cpu_us": _us_min(bounded["cpu"]),
-                "cpu_ratio_to_floor_timeouts": round(min(sdk["cpu"]) / min(bounded["cpu"]), 3),
-            }
-        )
+        row = _cpu_row("async " + label, floor, sdk, ASYNC_RATIO_TARGETS[op])
+        row["floor_timeouts_cpu_us"] = _us_min(bounded["cpu"])
+        row["cpu_ratio_to_floor_timeouts"] = round(min(sdk["cpu"]) / min(bounded["cpu"]), 3)
+        rows.append(row)
     rates = results["in_flight_calls_per_s"]
     throughput = max(rates["sdk"]) / max(rates["floor"])
     throughput_bounded = max(rates["sdk"]) / max(rates["floor_timeouts"])
@@ -577,6 +540,32 @@ def summarize_async(
     return rows, checks
 
 
+def _cpu_row(
+    operation: str, floor: Dict[str, List[float]], sdk: Dict[str, List[float]], target: float
+) -> Dict[str, Any]:
+    """One row of the table: the floor's and the SDK's samples of one operation, compared."""
+    ratio = min(sdk["cpu"]) / min(floor["cpu"])
+    return {
+        "operation": operation,
+        "floor_cpu_us": {"median": _us(floor["cpu"]), "fastest": _us_min(floor["cpu"])},
+        "sdk_cpu_us": {"median": _us(sdk["cpu"]), "fastest": _us_min(sdk["cpu"])},
+        "floor_wall_us": _us(floor["wall"]),
+        "sdk_wall_us": _us(sdk["wall"]),
+        "cpu_ratio_fastest": round(ratio, 3),
+        "cpu_ratio_median": round(
+            statistics.median(sdk["cpu"]) / statistics.median(floor["cpu"]), 3
+        ),
+        "cpu_ratio_paired_median": round(
+            statistics.median(s / f for s, f in zip(sdk["cpu"], floor["cpu"])), 3
+        ),
+        "wall_ratio_median": round(
+            statistics.median(sdk["wall"]) / statistics.median(floor["wall"]), 3
+        ),
+        "target": f"<= {target:.2f}",
+        "passed": ratio <= target,
+    }
+
+
 def _us(values: List[float]) -> float:
     return round(statistics.median(values) * 1e6, 1)
 
@@ -602,15 +591,7 @@ def print_report(results: Dict[str, Any], summary: Dict[str, Any]) -> None:
     )
     print(head)
     print("-" * len(head))
-    for r in summary["calls"]:
-        print(
-            f"{r['operation']:<48} {r['floor_cpu_us']['fastest']:>13.1f} "
-            f"{r['sdk_cpu_us']['fastest']:>13.1f} {r['cpu_ratio_fastest']:>6.3f} "
-            f"{r['cpu_ratio_paired_median']:>7.3f} "
-            f"{r['floor_wall_us']:>7.0f}/{r['sdk_wall_us']:<7.0f} {r['target']:>7}  "
-            f"{'yes' if r['passed'] else 'NO'}"
-        )
-    for r in summary["async_calls"]:
+    for r in summary["calls"] + summary["async_calls"]:
         print(
             f"{r['operation']:<48} {r['floor_cpu_us']['fastest']:>13.1f} "
             f"{r['sdk_cpu_us']['fastest']:>13.1f} {r['cpu_ratio_fastest']:>6.3f} "
