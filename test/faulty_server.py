@@ -116,6 +116,21 @@ class Fault:
         return act
 
     @staticmethod
+    def drip_body(body: bytes, pieces: int, interval: float) -> Action:
+        """Send the headers, then ``body`` in ``pieces`` pieces, ``interval`` apart."""
+
+        def act(conn: _Connection, req: Recorded) -> bool:
+            conn.send(_head(200, JSON, len(body)))
+            size = -(-len(body) // pieces)
+            for start in range(0, len(body), size):
+                if conn.stopped.wait(interval):
+                    return False
+                conn.send(body[start : start + size])
+            return True
+
+        return act
+
+    @staticmethod
     def cut_body(body: bytes, sent: int, reset: bool) -> Action:
         """Send the headers and ``sent`` bytes of the body, then close (``reset``: with RST)."""
 

@@ -202,6 +202,60 @@ def test_a_cancelled_body_read_releases_its_connection() -> None:
     assert server.connections == 2  # the one whose body was cut is not reused
 
 
+def test_a_timed_out_call_raises_its_own_error_and_leaves_its_task_uncancelled() -> None:
+    with FaultyServer(default=Fault.hang()) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=(1, 0.3), call_timeout=5
+        )
+
+        async def call_within_a_callers_timeout() -> str:
+            async with async_sdk.ApiClient(configuration) as client:
+                api = async_sdk.AuthenticationApi(client)
+                # The caller's own bound must not take the call's read timeout for its own.
+                with pytest.raises(sdk.ApiTimeoutError) as caught:
+                    await asyncio.wait_for(api.get_api_auth_me(), 30)
+                task = asyncio.current_task()
+                assert task is not None
+                if sys.version_info >= (3, 11):  # before 3.11 a task keeps no such count
+                    assert task.cancelling() == 0  # a TaskGroup or asyncio.timeout sees none
+                await asyncio.sleep(0.01)  # and nothing is pending on it
+                return str(caught.value)
+
+        message = run(call_within_a_callers_timeout)
+    assert "no data within the read timeout (0.3 s)" in message
+    assert len(server.requests) == 3  # each attempt's wait for the answer timed out
+
+
+def test_calls_in_sequence_set_no_timer_of_their_own(server: LocalServer) -> None:
+    # An asyncio timer (made, pushed on the loop's heap, cancelled, swept) costs more CPU
+    # than the rest of a short call's bookkeeping; one timer of the client bounds them all.
+    tokens = sign_in(server)
+    configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
+
+    async def timers_set_by_50_calls() -> int:
+        loop = asyncio.get_running_loop()
+        timers = 0
+        call_at = loop.call_at
+
+        def counted(when: float, callback: Callable[..., object], *args: Any) -> Any:
+            nonlocal timers
+            timers += 1
+            return call_at(when, callback, *args)
+
+        async with async_sdk.ApiClient(configuration) as client:
+            api = async_sdk.AuthenticationApi(client)
+            await api.get_api_auth_me()  # the first call opens the connection
+            setattr(loop, "call_at", counted)  # noqa: B010  (call_later uses it too)
+            try:
+                for _ in range(50):
+                    await api.get_api_auth_me()
+            finally:
+                delattr(loop, "call_at")
+        return timers
+
+    assert run(timers_set_by_50_calls) <= 1
+
+
 # -- many tasks ----------------------------------------------------------------------------
 
 

@@ -51,6 +51,19 @@ def test_a_pair_is_cut_to_what_is_left_of_the_call(twin: Twin) -> None:
     assert len(server.requests) == 1
 
 
+def test_each_wait_for_data_has_the_read_timeout_of_its_own(twin: Twin) -> None:
+    # Six pieces 0.15 s apart: each within the 0.4 s read timeout, all of them in 0.9 s.
+    with FaultyServer([Fault.drip_body(USER, 6, 0.15)]) as server:
+        configuration = sdk.Configuration(
+            host=server.url, access_token="t", timeout=(2, 0.4), call_timeout=5
+        )
+        with twin.client(configuration) as client:
+            started = time.monotonic()
+            assert twin.api(client).get_api_auth_me().email == "a@example.com"
+            assert time.monotonic() - started > 0.8
+    assert len(server.requests) == 1
+
+
 def test_an_unread_answer_is_the_callers_to_read_after_the_deadline(twin: Twin) -> None:
     with FaultyServer([Fault.stall_body(USER, 5, 0.8)]) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t")

@@ -3,8 +3,8 @@
 ``BaseApiClient`` holds what does no I/O: checking and serializing the arguments
 (``_plan`` -> ``_serialize`` -> ``param_serialize``: method, URL, headers with the
 credentials, body), the call's host, timeout and deadline, the stored login that signs
-it, the retry decisions of each call (``_retries``: ``_retry.CallRetries``), the debug
-log with secrets redacted, and decoding an answer by its status and media type
+it, the client's retry policy and cool-downs (each call's decisions: ``_retry.CallRetries``),
+the debug log with secrets redacted, and decoding an answer by its status and media type
 (``response_deserialize``). The drivers add only their I/O: ``api_client.ApiClient``
 (urllib3, ``time.sleep``) and ``numind.openapi_client_async.ApiClient`` (aiohttp,
 ``asyncio.sleep``) send one attempt, read the body and wait, in the same loop.
@@ -44,7 +44,7 @@ from ._deadline import Deadline, TimeoutSetting, parse_timeout
 from ._endpoint import CallOptions, Endpoint, Param
 from ._headers import HeaderDict, check_headers, find_header, set_header
 from ._redact import Secret, mask_secrets, redact_body, redact_headers, redact_url
-from ._retry import CallRetries, CoolDowns, to_retry
+from ._retry import CoolDowns, to_retry
 from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiException, ApiTypeError, ApiValueError
@@ -191,15 +191,21 @@ class BaseApiClient:
         """Check the arguments and build the call: one host and one deadline for all of it
         (the request, a refresh it needs, a replay), even if another thread changes the
         configuration meanwhile."""
+        configuration = self.configuration
         host = options.host
         if host is None:
             if options.host_index is not None:
-                host = self.configuration.get_host_from_settings(options.host_index)
+                host = configuration.get_host_from_settings(options.host_index)
             else:
-                host = self.configuration.host
-        setting = self._timeout_setting(options.request_timeout)
-        deadline = options.deadline or setting.deadline(self.configuration.call_timeout)
-        login = self._stored_login_for(endpoint, options, host)
+                host = configuration.host
+        if options.request_timeout is None:
+            setting = configuration._timeout_setting  # pyright: ignore[reportPrivateUsage]
+        else:
+            setting = parse_timeout(options.request_timeout)
+        deadline = options.deadline or setting.deadline(configuration.call_timeout)
+        login = None
+        if configuration.access_token is None:  # else the token signs every call
+            login = self._stored_login_for(endpoint, options, host)
         method, url, headers, body, _ = self._serialize(
             endpoint, args, options, host, signed_by_login=login is not None
         )
@@ -231,14 +237,8 @@ class BaseApiClient:
         headers = dict(header_params or {})
         return CallPlan(method, url, headers, body, setting, deadline, None, post_params)
 
-    def _retries(self, plan: CallPlan) -> CallRetries:
-        """The retry decisions of one call (pure: the driver sends and sleeps)."""
-        return CallRetries(
-            self._retry_policy, plan.deadline, plan.method, plan.url, self._cool_downs
-        )
-
     def _log_request(self, plan: CallPlan) -> None:
-        if self.configuration.debug:
+        if self.configuration._debug:  # pyright: ignore[reportPrivateUsage]  (``debug``)
             logger.debug(
                 "request %s %s headers=%s body=%s",
                 plan.method,
@@ -319,7 +319,10 @@ class BaseApiClient:
             key = (defaults, defaults.version, self.cookie, token, signed_by_login)
             cached = self._headers_of.get(endpoint.operation_id)
             if cached is not None and cached[0] == key:
-                url, body = self._target(endpoint.path, path_params, query_params, host, body)
+                if path_params or query_params or body is not None:
+                    url, body = self._target(endpoint.path, path_params, query_params, host, body)
+                else:
+                    url = host.rstrip("/") + endpoint.path
                 return endpoint.method, url, dict(cached[1]), body, []
 
         header_params: Dict[str, str] = {"Accept": endpoint.accept}
@@ -457,7 +460,7 @@ class BaseApiClient:
         success = 200 <= status <= 299
         response_type = _response_type(response_types_map or {}, status)
         content_type = response_data.getheader("Content-Type")
-        if self.configuration.debug:
+        if self.configuration._debug:  # pyright: ignore[reportPrivateUsage]  (``debug``)
             logger.debug(
                 "response %d headers=%s body=%s",
                 status,
@@ -718,7 +721,8 @@ def _decoder(type_name: str) -> Callable[[Union[str, bytes]], Any]:
     if type_name.startswith("List[") and type_name.endswith("]"):
         list_type: Any = List[_model_class(type_name[5:-1])]  # type: ignore[misc]
         return TypeAdapter(list_type, config=hidden).validate_json
+    # The model's own validator, as ``model_validate_json`` calls it (without its wrapper).
     return cast(
         "Callable[[Union[str, bytes]], Any]",
-        _model_class(type_name).model_validate_json,
+        _model_class(type_name).__pydantic_validator__.validate_json,
     )

@@ -220,31 +220,31 @@ class CoolDowns:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         #: origin -> (end, as time.monotonic(); the 429 answer that asked for it)
-        self._until: Dict[str, Tuple[float, Any]] = {}
+        self.until: Dict[str, Tuple[float, Any]] = {}
 
     def __bool__(self) -> bool:
         """Whether any origin may be cooling down (a cheap check before every attempt)."""
-        return bool(self._until)
+        return bool(self.until)
 
     def start(self, origin: str, seconds: float, response: Any) -> None:
         """``response`` (a 429) asked this client to wait ``seconds`` before it sends again."""
         until = time.monotonic() + seconds
         with self._lock:
-            current = self._until.get(origin)
+            current = self.until.get(origin)
             if current is None or current[0] < until:
-                self._until[origin] = (until, response)
+                self.until[origin] = (until, response)
 
     def remaining(self, origin: str) -> Tuple[float, Any]:
         """Seconds left of the cool-down of ``origin`` (0 when none) and the 429 that asked."""
-        entry = self._until.get(origin)
+        entry = self.until.get(origin)
         if entry is None:
             return 0.0, None
         left = entry[0] - time.monotonic()
         if left > 0:
             return left, entry[1]
         with self._lock:
-            if self._until.get(origin) is entry:
-                del self._until[origin]
+            if self.until.get(origin) is entry:
+                del self.until[origin]
         return 0.0, None
 
 
@@ -291,7 +291,7 @@ class CallRetries:
         Raises ``TooManyRequestsException`` (nothing is sent) when the cool-down ends after
         the deadline.
         """
-        if not self.cool_downs:  # the usual case: no cool-down anywhere
+        if not self.cool_downs.until:  # the usual case: no cool-down anywhere
             return 0.0
         left, asked_by = self.cool_downs.remaining(self._origin)
         if left <= 0:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import urllib3
 
 from ._base_client import BaseApiClient, CallPlan
 from ._endpoint import CallOptions, Endpoint
+from ._retry import CallRetries
 from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiConnectionError
@@ -91,7 +92,8 @@ class ApiClient(BaseApiClient):
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
         response = self._send(endpoint, args, options)
         response.read()
-        return cast("ApiResponse[T]", self.response_deserialize(response, endpoint.response_types))
+        decoded: ApiResponse[T] = self.response_deserialize(response, endpoint.response_types)
+        return decoded
 
     def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
@@ -136,7 +138,9 @@ class ApiClient(BaseApiClient):
         """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
         (the answer, or a retry after a wait within the deadline), wait, repeat."""
         self._log_request(plan)
-        retries = self._retries(plan)
+        retries = CallRetries(
+            self._retry_policy, plan.deadline, plan.method, plan.url, self._cool_downs
+        )
         while True:
             wait = retries.before_attempt()
             if wait:

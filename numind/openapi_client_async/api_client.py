@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import aiohttp
 
 from numind.openapi_client._aio import WAIT_ENDS_EARLY, timeout_at
 from numind.openapi_client._base_client import BaseApiClient, CallPlan
 from numind.openapi_client._endpoint import CallOptions, Endpoint
+from numind.openapi_client._retry import CallRetries
 from numind.openapi_client._transport import connection_error
 from numind.openapi_client.api_response import ApiResponse
 from numind.openapi_client.configuration import Configuration
@@ -82,8 +83,20 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        response = await self._send(endpoint, args, options, read=True)
-        return cast("ApiResponse[T]", self.response_deserialize(response, endpoint.response_types))
+        if options.deadline is None:
+            # The usual call: each wait of each attempt, its body's reads included, is
+            # bounded by the client's watchdog (the read timeout, the deadline), and the
+            # waits between attempts never pass the deadline: no scope needed, nor its timer.
+            plan = self._plan(endpoint, args, options)
+            if plan.login is None:
+                response = await self._call(plan, watched=True)
+            else:
+                response = await self._signed(plan, watched=True)
+            await response.read()
+        else:
+            response = await self._send(endpoint, args, options, read=True)
+        decoded: ApiResponse[T] = self.response_deserialize(response, endpoint.response_types)
+        return decoded
 
     async def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
@@ -115,14 +128,14 @@ class ApiClient(BaseApiClient):
                 "timeout", plan.method, plan.url, "the call's deadline", plan.deadline
             ) from None
 
-    async def _signed(self, plan: CallPlan) -> RESTResponse:
+    async def _signed(self, plan: CallPlan, watched: bool = False) -> RESTResponse:
         login = plan.login
         if login is None:
-            return await self._call(plan)
+            return await self._call(plan, watched)
         exchange = functools.partial(self._refresh_tokens, login.base_url)
         token = await login.bearer_async(exchange, plan.deadline)
         plan.authorize(token)
-        response = await self._call(plan)
+        response = await self._call(plan, watched)
         if response.status != 401:
             return response
         # Rejected before its expiry by our clock (revoked, or the clocks differ):
@@ -130,7 +143,7 @@ class ApiClient(BaseApiClient):
         await response.read(scoped=False)
         await login.refused_async(token, exchange, plan.deadline)
         plan.authorize(await login.bearer_async(exchange, plan.deadline))
-        return await self._call(plan)
+        return await self._call(plan, watched)
 
     async def _refresh_tokens(
         self, base_url: str, refresh_token: str, deadline: Deadline
@@ -138,11 +151,13 @@ class ApiClient(BaseApiClient):
         """An ``AsyncTokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
         return (await self.invoke(*self._refresh_call(base_url, refresh_token, deadline))).data
 
-    async def _call(self, plan: CallPlan) -> RESTResponse:
+    async def _call(self, plan: CallPlan, watched: bool = False) -> RESTResponse:
         """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
         (the answer, or a retry after a wait within the deadline), wait, repeat."""
         self._log_request(plan)
-        retries = self._retries(plan)
+        retries = CallRetries(
+            self._retry_policy, plan.deadline, plan.method, plan.url, self._cool_downs
+        )
         while True:
             wait = retries.before_attempt()
             if wait:
@@ -157,7 +172,8 @@ class ApiClient(BaseApiClient):
                     post_params=plan.post_params,
                     _request_timeout=plan.setting,
                     deadline=plan.deadline,
-                    scoped=False,  # the call's scope bounds it
+                    scoped=False,  # the call's scope, or the watchdog, bounds it
+                    watched=watched,
                 )
             except ApiConnectionError as error:
                 await asyncio.sleep(retries.after_error(error))  # raises when there is no retry

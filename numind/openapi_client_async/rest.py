@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import socket
 import ssl
 import warnings
@@ -28,7 +29,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from numind.openapi_client._aio import timeout_at
+from numind.openapi_client._aio import Watch, Watchdog, timeout_at
 from numind.openapi_client._deadline import Deadline, TimeoutSetting, parse_timeout
 from numind.openapi_client._headers import find_header
 from numind.openapi_client._redact import SecretBytes
@@ -47,6 +48,9 @@ from numind.openapi_client.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from aiohttp.connector import Connection
+    from aiohttp.tracing import Trace
+
     from numind.openapi_client._transport import FailureKind
     from numind.openapi_client._types import RequestTimeout
     from numind.openapi_client.configuration import Configuration
@@ -66,6 +70,32 @@ _NEVER = Deadline(float("inf"))
 #: are cheap, so many calls are in flight at once (aiohttp's own default limit, too).
 DEFAULT_POOL_MAXSIZE = 100
 
+#: How many parsed URLs a client keeps.
+_URLS_KEPT = 256
+#: The watch of the attempt the running task is sending, for the connector to start its
+#: read timeout once the attempt has a connection.
+_SENDING: contextvars.ContextVar[Optional[Watch]] = contextvars.ContextVar(
+    "numind_sending", default=None
+)
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's connector, which tells a watched attempt when it has its connection: the
+    wait for the answer begins there (the wait for a pooled or new connection is bounded by
+    aiohttp's connect timeouts)."""
+
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: List[Trace],
+        timeout: aiohttp.ClientTimeout,
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        watch = _SENDING.get()
+        if watch is not None:
+            watch.wait_for_data()
+        return connection
+
 
 class RESTResponse:
     """A response whose body has been, or can be, read with ``await read()``."""
@@ -77,12 +107,15 @@ class RESTResponse:
         url: str = "",
         deadline: Optional[Deadline] = None,
         max_size: Optional[int] = None,
+        watch: Optional[Watch] = None,
     ) -> None:
         self.response = resp
+        self._watch = watch
         self.deadline = deadline
         self.max_size = DEFAULT_MAX_RESPONSE_SIZE if max_size is None else max_size
         self.status = resp.status
         self.reason = resp.reason
+        self.headers: Mapping[str, str] = resp.headers
         self.method = method
         self.url = url
         self.data: Optional[bytes] = None
@@ -96,14 +129,33 @@ class RESTResponse:
         (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received. A body
         larger than ``max_size`` once decoded raises ``ApiException``, and the rest of it is
         not read. The read ends by the call's deadline (``scoped``: in a scope of its own;
-        the pipeline's call has one around it already).
+        the pipeline's call has one around it already, or watches its waits).
         """
         if self.data is None:
             response = self.response
+            content = response.content
+            if content.is_eof():  # all of it came with the headers: nothing to wait for
+                data = content.read_nowait()
+                if len(data) > self.max_size:
+                    response.release()  # all of it was received: reusable
+                    raise too_large(self, self.max_size)
+                self.data = SecretBytes(data)
+                response.release()
+                return self.data
             received: List[bytes] = []
-            reading = self._read_all(response, received)
+            watch = self._watch
+            reading = self._read_all(response, received, watch)
             try:
-                if scoped:
+                if watch is not None:
+                    try:
+                        self.data = await reading
+                    except asyncio.CancelledError:
+                        if not watch.took_back():
+                            raise
+                        raise _timed_out(watch) from None
+                    finally:
+                        watch.disarm()
+                elif scoped:
                     async with timeout_at(self.deadline):
                         self.data = await reading
                 else:  # no scope of its own: even an empty one costs a timer's bookkeeping
@@ -121,8 +173,11 @@ class RESTResponse:
             response.release()
         return self.data
 
-    async def _read_all(self, response: aiohttp.ClientResponse, received: List[bytes]) -> bytes:
-        """The body, each piece kept in ``received`` as it arrives (for an error to hold)."""
+    async def _read_all(
+        self, response: aiohttp.ClientResponse, received: List[bytes], watch: Optional[Watch]
+    ) -> bytes:
+        """The body, each piece kept in ``received`` as it arrives (for an error to hold);
+        each wait for a piece bounded by ``watch``, if any."""
         length = response.content_length
         encoded = response.headers.get("Content-Encoding")
         if length is not None and length > self.max_size and not encoded:
@@ -130,7 +185,11 @@ class RESTResponse:
             raise too_large(self, self.max_size)
         content = response.content
         size = 0
+        if watch is not None:
+            watch.wait_for_data()
         while chunk := await content.readany():
+            if watch is not None:
+                watch.wait_for_data()
             received.append(chunk)
             size += len(chunk)
             if size > self.max_size:
@@ -150,10 +209,6 @@ class RESTResponse:
         failed read drops it; the retry opens another)."""
         with contextlib.suppress(ApiConnectionError):
             await self.read()
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self.response.headers
 
     def getheaders(self) -> Mapping[str, str]:
         """All response headers."""
@@ -196,7 +251,9 @@ class RESTClientObject:
         self._session: Optional[aiohttp.ClientSession] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         #: The aiohttp timeouts of each timeout setting, when the deadline does not cut them.
-        self._timeout_of: Dict[TimeoutSetting, aiohttp.ClientTimeout] = {}
+        self._timeout_of: Dict[Tuple[TimeoutSetting, bool], aiohttp.ClientTimeout] = {}
+        self._watchdog: Optional[Watchdog] = None  # made with the session, in its loop
+        self._urls: Dict[str, yarl.URL] = {}
 
     def __repr__(self) -> str:
         state = "open" if self._session is not None else "not yet opened"
@@ -206,7 +263,7 @@ class RESTClientObject:
         """The session of the running event loop: made on first use, in that loop."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
+            connector = _Connector(
                 limit=0,  # per host only, as the sync client's pools
                 limit_per_host=self._maxsize,
                 ssl=self._ssl,
@@ -222,6 +279,9 @@ class RESTClientObject:
             # fails; the SDK's retry loop decides on retries, as the sync client does.
             self._session._retry_connection = False  # pyright: ignore[reportPrivateUsage]
             self._loop = loop
+            if self._watchdog is not None:
+                self._watchdog.close()
+            self._watchdog = Watchdog(loop)
         elif self._loop is not loop:
             raise ApiValueError(
                 "This ApiClient belongs to the event loop it was first used in; make one "
@@ -241,36 +301,87 @@ class RESTClientObject:
         *,
         deadline: Optional[Deadline] = None,
         scoped: bool = True,
+        watched: bool = False,
     ) -> RESTResponse:
         """Send one attempt; the body is left unread in the returned ``RESTResponse``.
 
         ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
         JSON encoded otherwise. ``_request_timeout`` bounds the attempt and ``deadline``
         the call it belongs to (``scoped``: in a scope of its own, that cancels the attempt
-        at the deadline; the pipeline's call has one around it already). Transport
+        at the deadline; the pipeline's call has one around it already). ``watched``: the
+        waits of the attempt and of reading its body (which is to be read at once) are
+        bounded by the client's ``Watchdog`` instead of aiohttp's read timer and a scope:
+        each wait for data by the read timeout, all of them by the deadline. Transport
         failures raise ``ApiConnectionError`` or ``ApiTimeoutError``.
         """
         method = method.upper()
         headers = headers or {}
-        encoded: Optional[bytes]
+        encoded: Optional[bytes] = None
         if post_params:
             if body is not None:
                 raise ApiValueError("body and post_params are exclusive: give one of them")
-            encoded = urlencode(post_params).encode("ascii")
-        else:
-            content_type = (find_header(headers, "Content-Type") or "") if body is not None else ""
-            encoded = encode_body(body, content_type)
-        if encoded is not None:
-            encoded = SecretBytes(encoded)  # a token request: masked in captured tracebacks
+            encoded = SecretBytes(urlencode(post_params).encode("ascii"))
+        elif body is not None:
+            encoded = encode_body(body, find_header(headers, "Content-Type") or "")
+            if encoded is not None:
+                encoded = SecretBytes(encoded)  # a token request: masked in tracebacks
         if isinstance(_request_timeout, TimeoutSetting):
             setting = _request_timeout
         else:
             setting = parse_timeout(_request_timeout)
         if deadline is None:
             deadline = setting.deadline(None)
-        session = self.session()
-        timeout = self._timeouts(setting, deadline)
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop() or session.closed:
+            session = self.session()
         proxy_headers = self._proxy_headers
+        if proxy_headers is not None or self._ssl is False:
+            headers, proxy_headers = self._proxy_and_tls_checks(url, headers, proxy_headers)
+        # Redirects are not followed: an API call that redirects is an error, and following
+        # it could send the Authorization header to another host.
+        remaining = deadline.remaining()
+        sending = session.request(
+            method,
+            self._urls.get(url) or self._url(url),
+            headers=headers,
+            data=encoded,
+            allow_redirects=False,
+            timeout=self._timeouts(setting, remaining, watched),
+            proxy=self._proxy,
+            proxy_headers=proxy_headers,
+            server_hostname=self._server_hostname,
+        )
+        watch: Optional[Watch] = None
+        try:
+            if watched:
+                dog = self._watchdog
+                assert dog is not None  # made with the session
+                watch = Watch(dog, dog.loop.time() + remaining, setting.longest_read)
+                # Until the deadline for a connection, then the read timeout for the
+                # answer's headers, which ``_Connector`` starts.
+                sending_watch = _SENDING.set(watch)
+                try:
+                    response = await sending
+                except asyncio.CancelledError:
+                    if not watch.took_back():
+                        raise
+                    raise _timed_out(watch) from None
+                finally:
+                    _SENDING.reset(sending_watch)
+                    watch.disarm()
+            elif scoped:
+                async with timeout_at(deadline):
+                    response = await sending
+            else:
+                response = await sending
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise _transport_error(exc, method, url, deadline) from exc
+        return RESTResponse(response, method, url, deadline, self.max_response_size, watch)
+
+    def _proxy_and_tls_checks(
+        self, url: str, headers: Mapping[str, str], proxy_headers: Optional[Dict[str, str]]
+    ) -> Tuple[Mapping[str, str], Optional[Dict[str, str]]]:
+        """The headers for the proxy, and the warning of an unverified HTTPS request."""
         if proxy_headers and not url.startswith("https:"):
             # No tunnel: the proxy reads the request itself, and these go with it, as the
             # sync client's urllib3 sends them.
@@ -281,42 +392,32 @@ class RESTClientObject:
                 f"Unverified HTTPS request to {url.split('/')[2]}: verify_ssl is off, so "
                 "anyone on the path can read and change the traffic",
                 InsecureRequestWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        # Redirects are not followed: an API call that redirects is an error, and following
-        # it could send the Authorization header to another host.
-        sending = session.request(
-            method,
-            # As built, percent-encoding kept: yarl would resolve a "%2E%2E" of a path
-            # parameter into "..", and the request would reach another path.
-            yarl.URL(url, encoded=True),
-            headers=headers,
-            data=encoded,
-            allow_redirects=False,
-            timeout=timeout,
-            proxy=self._proxy,
-            proxy_headers=proxy_headers,
-            server_hostname=self._server_hostname,
-        )
-        try:
-            if scoped:
-                async with timeout_at(deadline):
-                    response = await sending
-            else:
-                response = await sending
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise _transport_error(exc, method, url, deadline) from exc
-        return RESTResponse(response, method, url, deadline, self.max_response_size)
+        return headers, proxy_headers
 
-    def _timeouts(self, setting: TimeoutSetting, deadline: Deadline) -> aiohttp.ClientTimeout:
+    def _url(self, url: str) -> yarl.URL:
+        """``url`` as built, percent-encoding kept: yarl would resolve a "%2E%2E" of a path
+        parameter into "..", and the request would reach another path. The URLs of the
+        last calls are kept (in ``_urls``): a client calls few."""
+        if len(self._urls) >= _URLS_KEPT:
+            self._urls.clear()
+        parsed = self._urls[url] = yarl.URL(url, encoded=True)
+        return parsed
+
+    def _timeouts(
+        self, setting: TimeoutSetting, remaining: float, watched: bool = False
+    ) -> aiohttp.ClientTimeout:
         """aiohttp's timeouts of one attempt: the attempt's own, whose wait for a connection
         (pooled, or new) aiohttp bounds, ends just before the deadline, so that a call that
         found the pool full says so. The deadline cuts them all otherwise: the scope around
-        the request ends whatever is waiting when it passes; after the call, an unread
-        answer's reads keep the read timeout of their attempt."""
-        wait = deadline.remaining() - _BEFORE_DEADLINE
+        the request (or the watch) ends whatever is waiting when it passes; after the call,
+        an unread answer's reads keep the read timeout of their attempt. A watched attempt
+        has no aiohttp read timeout: its watch bounds each wait for data."""
+        wait = remaining - _BEFORE_DEADLINE  # the seconds left to the deadline, but a little
+        key = (setting, watched)
         if wait >= setting.longest_attempt:  # the usual case: made once per setting
-            cached = self._timeout_of.get(setting)
+            cached = self._timeout_of.get(key)
             if cached is not None:
                 return cached
         connect = setting.attempt.connect_timeout
@@ -324,18 +425,28 @@ class RESTClientObject:
             total=None,
             connect=max(min(setting.longest_attempt, wait), LEAST_WAIT),
             sock_connect=connect if isinstance(connect, (int, float)) else None,
-            sock_read=setting.longest_read,
+            sock_read=None if watched else setting.longest_read,
             ceil_threshold=_NO_ROUNDING,
         )
         if wait >= setting.longest_attempt and len(self._timeout_of) < 64:
-            self._timeout_of[setting] = timeout
+            self._timeout_of[key] = timeout
         return timeout
 
     async def close(self) -> None:
         """Close the session and every pooled connection (it reopens on the next call)."""
         session, self._session, self._loop = self._session, None, None
+        dog, self._watchdog = self._watchdog, None
+        if dog is not None:
+            dog.close()
         if session is not None:
             await session.close()
+
+
+def _timed_out(watch: Watch) -> asyncio.TimeoutError:
+    """The timeout of a wait that ``watch`` ended."""
+    if watch.what_passed() == "deadline":
+        return asyncio.TimeoutError("the call's deadline")  # named by ``connection_error``
+    return asyncio.TimeoutError(f"no data within the read timeout ({watch.read_timeout:g} s)")
 
 
 def _ssl_context(configuration: Configuration) -> ssl.SSLContext:
