@@ -305,17 +305,25 @@ class BaseApiClient:
                 body = value
 
         # The usual call (no per-call headers, content type or credentials, and no override
-        # of the steps that make headers) has the headers of the last such call of its
-        # operation, unless the default headers, the cookie or the token changed since.
+        # of the steps that make headers: a subclass's or an instance's own
+        # ``param_serialize``, ``update_params_for_auth`` or ``auth_settings``) has the
+        # headers of the last such call of its operation, unless the default headers, the
+        # cookie or the token changed since.
         key: Optional[Tuple[Any, ...]] = None
+        configuration = self.configuration
         if (
             not options.headers
             and options.content_type is None
             and options.request_auth is None
-            and self._stock_headers()
+            and type(self).param_serialize is BaseApiClient.param_serialize
+            and type(self).update_params_for_auth is BaseApiClient.update_params_for_auth
+            and type(configuration).auth_settings is Configuration.auth_settings
+            and "param_serialize" not in self.__dict__
+            and "update_params_for_auth" not in self.__dict__
+            and "auth_settings" not in configuration.__dict__
         ):
             defaults = self._default_headers
-            token = self.configuration.access_token
+            token = configuration.access_token
             key = (defaults, defaults.version, self.cookie, token, signed_by_login)
             cached = self._headers_of.get(endpoint.operation_id)
             if cached is not None and cached[0] == key:
@@ -360,20 +368,6 @@ class BaseApiClient:
         if key is not None:
             self._headers_of[endpoint.operation_id] = (key, dict(serialized[2]))
         return serialized
-
-    def _stock_headers(self) -> bool:
-        """Whether the headers are made by this class's own steps, not by a subclass's or
-        an instance's own ``param_serialize``, ``update_params_for_auth`` or
-        ``auth_settings``."""
-        own, configuration = self.__dict__, self.configuration
-        return (
-            type(self).param_serialize is BaseApiClient.param_serialize
-            and type(self).update_params_for_auth is BaseApiClient.update_params_for_auth
-            and type(configuration).auth_settings is Configuration.auth_settings
-            and "param_serialize" not in own
-            and "update_params_for_auth" not in own
-            and "auth_settings" not in configuration.__dict__
-        )
 
     # -- generated-style building blocks ------------------------------------------------
 
@@ -677,9 +671,10 @@ def _quote_path_segment(value: str, safe: str) -> str:
 
 def _response_type(types: Mapping[str, Optional[str]], status: int) -> Optional[str]:
     code = str(status)
-    for key in (code, code[0] + "XX"):
-        if key in types:
-            return types[key]
+    if code in types:
+        return types[code]
+    if code[0] + "XX" in types:
+        return types[code[0] + "XX"]
     if 200 <= status <= 299:
         return types.get("200")
     return types.get("0")

@@ -92,7 +92,8 @@ class ApiClient(BaseApiClient):
                 response = await self._call(plan, watched=True)
             else:
                 response = await self._signed(plan, watched=True)
-            await response.read()
+            if response.read_if_received() is None:  # the usual answer came whole
+                await response.read()
         else:
             response = await self._send(endpoint, args, options, read=True)
         decoded: ApiResponse[T] = self.response_deserialize(response, endpoint.response_types)

@@ -131,46 +131,57 @@ class RESTResponse:
         not read. The read ends by the call's deadline (``scoped``: in a scope of its own;
         the pipeline's call has one around it already, or watches its waits).
         """
-        if self.data is None:
-            response = self.response
-            content = response.content
-            if content.is_eof():  # all of it came with the headers: nothing to wait for
-                data = content.read_nowait()
-                if len(data) > self.max_size:
-                    response.release()  # all of it was received: reusable
-                    raise too_large(self, self.max_size)
-                self.data = SecretBytes(data)
-                response.release()
-                return self.data
-            received: List[bytes] = []
-            watch = self._watch
-            reading = self._read_all(response, received, watch)
-            try:
-                if watch is not None:
-                    try:
-                        self.data = await reading
-                    except asyncio.CancelledError:
-                        if not watch.took_back():
-                            raise
-                        raise _timed_out(watch) from None
-                    finally:
-                        watch.disarm()
-                elif scoped:
-                    async with timeout_at(self.deadline):
-                        self.data = await reading
-                else:  # no scope of its own: even an empty one costs a timer's bookkeeping
-                    self.data = await reading
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                partial = SecretBytes(b"".join(received))
-                received.clear()  # no token left in the locals of a captured traceback
-                response.close()
-                error = _transport_error(exc, self.method, self.url, self.deadline or _NEVER)
-                error.add_answer(self.status, response.headers, partial)
-                raise error from exc
-            except BaseException:  # cancelled: the connection's state is unknown
-                response.close()
-                raise
-            response.release()
+        data = self.read_if_received()
+        if data is not None:
+            return data
+        response = self.response
+        received: List[bytes] = []
+        watch = self._watch
+        reading = self._read_all(response, received, watch)
+        try:
+            if watch is not None:
+                try:
+                    data = await reading
+                except asyncio.CancelledError:
+                    if not watch.took_back():
+                        raise
+                    raise _timed_out(watch) from None
+                finally:
+                    watch.disarm()
+            elif scoped:
+                async with timeout_at(self.deadline):
+                    data = await reading
+            else:  # no scope of its own: even an empty one costs a timer's bookkeeping
+                data = await reading
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            partial = SecretBytes(b"".join(received))
+            received.clear()  # no token left in the locals of a captured traceback
+            response.close()
+            error = _transport_error(exc, self.method, self.url, self.deadline or _NEVER)
+            error.add_answer(self.status, response.headers, partial)
+            raise error from exc
+        except BaseException:  # cancelled: the connection's state is unknown
+            response.close()
+            raise
+        response.release()
+        self.data = data
+        return data
+
+    def read_if_received(self) -> Optional[bytes]:
+        """The body, if all of it came with the headers (read without a wait, and the
+        connection released); None if some of it is still to come: ``await read()``."""
+        if self.data is not None:
+            return self.data
+        response = self.response
+        content = response.content
+        if not content.is_eof():
+            return None
+        data = content.read_nowait()
+        if len(data) > self.max_size:
+            response.release()  # all of it was received: reusable
+            raise too_large(self, self.max_size)
+        self.data = SecretBytes(data)
+        response.release()
         return self.data
 
     async def _read_all(
