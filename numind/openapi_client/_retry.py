@@ -219,12 +219,9 @@ class CoolDowns:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: origin -> (end, as time.monotonic(); the 429 answer that asked for it)
+        #: origin -> (end, as time.monotonic(); the 429 answer that asked for it). Read
+        #: without the lock before every attempt: empty, the usual case, says no cool-down.
         self.until: Dict[str, Tuple[float, Any]] = {}
-
-    def __bool__(self) -> bool:
-        """Whether any origin may be cooling down (a cheap check before every attempt)."""
-        return bool(self.until)
 
     def start(self, origin: str, seconds: float, response: Any) -> None:
         """``response`` (a 429) asked this client to wait ``seconds`` before it sends again."""
