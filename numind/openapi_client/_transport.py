@@ -7,20 +7,21 @@ are made here, so that both clients fail alike.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
-from urllib.parse import unquote
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import unquote, urlencode
 
-from urllib3 import make_headers
+from urllib3 import encode_multipart_formdata, make_headers
 from urllib3.util import parse_url
 
-from ._headers import check_headers, find_header
-from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError
+from ._headers import check_headers, find_header, set_header
+from ._redact import SecretBytes
+from ._request import PreparedRequest, encode_body
+from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
 
 if TYPE_CHECKING:
     from typing_extensions import Literal
 
-    from ._deadline import Deadline
+    from ._deadline import Deadline, TimeoutSetting
 
     #: What failed: the wait for a pooled connection (or, as aiohttp bounds both at once,
     #: for a pooled or a new one), a timeout, TLS, the proxy, the connection once open,
@@ -33,8 +34,8 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
     "LEAST_WAIT",
     "connection_error",
-    "encode_body",
     "proxy_settings",
+    "request_from_parts",
     "too_large",
 ]
 
@@ -53,14 +54,36 @@ _WHAT_FAILED = {
 }
 
 
-def encode_body(body: Any, content_type: str) -> Optional[bytes]:
-    """``body`` as sent: bytes as they are, text as UTF-8, anything else as JSON."""
-    if body is None or isinstance(body, bytes):
-        return body
-    if isinstance(body, str) and "json" not in content_type:
-        return body.encode("utf-8")
-    # A str under a JSON media type is a JSON string (the logout body is one).
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+def request_from_parts(
+    method: str,
+    url: str,
+    headers: Optional[Mapping[str, str]],
+    body: Any,
+    post_params: Optional[List[Tuple[str, Any]]],
+    timeout: TimeoutSetting,
+    deadline: Deadline,
+) -> PreparedRequest:
+    """The request of the generated-style ``call_api`` and ``RESTClientObject.request``,
+    whose parts were built by hand: the body is encoded by its ``Content-Type`` (form
+    parameters as a form, or multipart)."""
+    headers = dict(headers or {})
+    # Only a body is encoded by its Content-Type.
+    has_body = body is not None or bool(post_params)
+    content_type = (find_header(headers, "Content-Type") or "") if has_body else ""
+    encoded: Optional[bytes]
+    if post_params:
+        if body is not None:
+            raise ApiValueError("body and post_params are exclusive: give one of them")
+        if content_type.startswith("multipart/"):
+            encoded, content_type = encode_multipart_formdata(post_params)
+            set_header(headers, "Content-Type", content_type)
+        else:
+            encoded = urlencode(post_params).encode("ascii")
+    else:
+        encoded = encode_body(body, content_type)
+    if encoded is not None:
+        encoded = SecretBytes(encoded)  # a token request: masked in captured tracebacks
+    return PreparedRequest(method.upper(), url, headers, encoded, "", timeout, deadline)
 
 
 def connection_error(

@@ -3,34 +3,36 @@
 Where each step happens, in the order a call takes them:
 
 - ``invoke`` / ``invoke_unread``: the entry of every ``AuthenticationApi`` method.
-- ``BaseApiClient._plan`` (``_base_client``, pure, shared with the async client): checks
-  the arguments, builds method, URL, headers and body, and fixes the call's host,
-  timeout, deadline and credentials.
+- ``_prepare`` (``_request.prepare``, pure, shared with the async client): checks the
+  arguments and makes the ``PreparedRequest``: method, URL, headers, body bytes, the
+  operation, its timeout and deadline, the stored login that signs it.
 - ``_send``: for a stored login (``_credentials.Credentials``) gets a fresh token first
   and, on a 401, refreshes once and replays once, within the same deadline.
-- ``_call``: the retry loop. It sends one attempt through ``rest.RESTClientObject``
-  (timeouts cut to the deadline; transport failures become ``ApiConnectionError`` /
-  ``ApiTimeoutError``), asks ``_retry.CallRetries`` whether and after which wait to
-  retry, and sleeps; a wait that would pass the deadline is not begun.
-- ``response_deserialize`` (pure): picks the type for the status, decodes the body once
-  with a cached pydantic validator, and raises the ``ApiException`` subclass of an error
-  status.
+- ``_send_with_retries``: the retry loop. It sends one attempt
+  (``rest.RESTClientObject.send``), asks ``_retry.CallRetries`` whether and after which
+  wait to retry, and sleeps; a wait that would pass the deadline is not begun.
+- ``_decode`` (``_decode.decode_response``, pure): picks the type for the status, decodes
+  the body once with a cached pydantic validator, and raises the ``ApiException``
+  subclass of an error status.
 
-``numind.openapi_client_async.ApiClient`` is the same driver with ``await`` at the I/O.
+``numind.openapi_client_async.ApiClient`` is the same driver, with the same steps and
+names, with ``await`` at the I/O.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import urllib3
 
-from ._base_client import BaseApiClient, CallPlan
-from ._endpoint import CallOptions, Endpoint
+from ._base_client import BaseApiClient
+from ._decode import decode_response
+from ._endpoints import POST_TOKEN
+from ._request import prepare
 from ._retry import CallRetries
-from .api_response import ApiResponse
 from .configuration import Configuration
 from .exceptions import ApiConnectionError
 from .rest import RESTClientObject, RESTResponse
@@ -39,12 +41,16 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ._deadline import Deadline
+    from ._endpoint import Endpoint
+    from ._request import CallOptions, PreparedRequest
     from ._types import RequestTimeout
+    from .api_response import ApiResponse
     from .models.token_response import TokenResponse
 
 __all__ = ["ApiClient"]
 
 T = TypeVar("T")
+logger = logging.getLogger("numind.openapi_client")
 
 
 class ApiClient(BaseApiClient):
@@ -90,10 +96,11 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        response = self._send(endpoint, args, options)
+        response = self._send(
+            prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
+        )
         response.read()
-        decoded: ApiResponse[T] = self.response_deserialize(response, endpoint.response_types)
-        return decoded
+        return decode_response(response, endpoint.response_types, self.configuration._debug)  # pyright: ignore[reportPrivateUsage]
 
     def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
@@ -103,43 +110,46 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
-        response = self._send(endpoint, args, options)
-        if response.deadline is not None:
-            response.deadline.lift()
+        request = prepare(
+            endpoint, args, options, self.configuration, self._headers, self._serialize, True
+        )
+        response = self._send(request)
+        request.deadline.lift()
         return response.response
 
-    def _send(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
-    ) -> RESTResponse:
-        plan = self._plan(endpoint, args, options)
-        login = plan.login
+    def _send(self, request: PreparedRequest) -> RESTResponse:
+        """Send ``request``, signed by its stored login if it has one (a 401 refreshes the
+        token once and replays once, within the same deadline)."""
+        login = request.login
         if login is None:
-            return self._call(plan)
+            return self._send_with_retries(request)
         exchange = functools.partial(self._refresh_tokens, login.base_url)
-        token = login.bearer(exchange, plan.deadline)
-        plan.authorize(token)
-        response = self._call(plan)
+        token = login.bearer(exchange, request.deadline)
+        response = self._send_with_retries(request.with_bearer(token))
         if response.status != 401:
             return response
-        # Rejected before its expiry by our clock (revoked, or the clocks differ):
-        # refresh once and replay once.
+        # Rejected before its expiry by our clock (revoked, or the clocks differ).
         response.read()
-        login.refused(token, exchange, plan.deadline)
-        plan.authorize(login.bearer(exchange, plan.deadline))
-        return self._call(plan)
+        login.refused(token, exchange, request.deadline)
+        token = login.bearer(exchange, request.deadline)
+        return self._send_with_retries(request.with_bearer(token))
 
     def _refresh_tokens(
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """A ``TokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        return self.invoke(*self._refresh_call(base_url, refresh_token, deadline)).data
+        response = self._send(self._refresh_request(base_url, refresh_token, deadline))
+        response.read()
+        decoded: ApiResponse[TokenResponse] = self._decode(response, POST_TOKEN.response_types)
+        return decoded.data
 
-    def _call(self, plan: CallPlan) -> RESTResponse:
+    def _send_with_retries(self, request: PreparedRequest) -> RESTResponse:
         """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
         (the answer, or a retry after a wait within the deadline), wait, repeat."""
-        self._log_request(plan)
+        if self.configuration._debug:  # pyright: ignore[reportPrivateUsage]
+            self._log_request(request)
         retries = CallRetries(
-            self._retry_policy, plan.deadline, plan.method, plan.url, self._cool_downs
+            self._retry_policy, request.deadline, request.method, request.url, self._cool_downs
         )
         while True:
             wait = retries.before_attempt()
@@ -147,19 +157,12 @@ class ApiClient(BaseApiClient):
                 time.sleep(wait)
             started = time.perf_counter()
             try:
-                response = self.rest_client.request(
-                    plan.method,
-                    plan.url,
-                    headers=plan.headers,
-                    body=plan.body,
-                    post_params=plan.post_params,
-                    _request_timeout=plan.setting,
-                    deadline=plan.deadline,
-                )
+                response = self.rest_client.send(request)
             except ApiConnectionError as error:
                 time.sleep(retries.after_error(error))  # raises when there is no retry
                 continue
-            self._log_answer(plan, response, started)
+            if logger.isEnabledFor(logging.DEBUG):
+                self._log_answer(request, response, started)
             delay = retries.after_response(response)
             if delay is None:
                 return response
@@ -184,8 +187,10 @@ class ApiClient(BaseApiClient):
         for the whole call, or a ``(connect, read)`` pair / ``urllib3.Timeout`` for each
         attempt, the whole call then within ``Configuration.call_timeout``.
         """
-        plan = self._plain_plan(method, url, header_params, body, post_params, _request_timeout)
-        return self._call(plan)
+        request = self._request_of_parts(
+            method, url, header_params, body, post_params, _request_timeout
+        )
+        return self._send_with_retries(request)
 
     def response_deserialize(
         self,
@@ -198,4 +203,4 @@ class ApiClient(BaseApiClient):
         subclass of its status, with the decoded body (an ``Error``, or text) as ``data``.
         """
         response_data.read()
-        return super().response_deserialize(response_data, response_types_map)
+        return self._decode(response_data, response_types_map or {})

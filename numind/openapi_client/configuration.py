@@ -159,6 +159,18 @@ class Configuration:
     """
 
     _default: ClassVar[Optional[Configuration]] = None
+    #: Whether ``auth_settings`` is a subclass's or an instance's own: then it makes the
+    #: credentials of every call (none are reused from an earlier call).
+    _own_auth_settings: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_auth_settings = cls.auth_settings is not Configuration.auth_settings
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name == "auth_settings":  # ``configuration.auth_settings = ...``
+            object.__setattr__(self, "_own_auth_settings", True)
 
     def __init__(
         self,

@@ -1,8 +1,9 @@
 """The HTTP transport: one urllib3 pool manager that sends one attempt of a request.
 
-It knows HTTP, not the API. Retries are the pipeline's (``api_client``); here an attempt
-is bounded by the deadline of its call: waiting for a pooled connection, connecting, TLS,
-sending, and every read of the headers and body (``_BoundedResponse``).
+``RESTClientObject.send(request)`` sends a ``PreparedRequest`` as it is. It knows HTTP, not
+the API. Retries are the driver's (``api_client``); here an attempt is bounded by the
+deadline that travels in its request: waiting for a pooled connection, connecting, TLS,
+sending, and every read of the headers and body (``_DeadlineReader``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import http.client
 import io
 import socket
 import ssl
-import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import urlencode
 
 import urllib3
 from urllib3 import HTTPConnectionPool as _Urllib3HTTPConnectionPool
@@ -36,19 +35,19 @@ from urllib3.exceptions import (
 from urllib3.util import parse_url
 
 from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting, parse_timeout
-from ._headers import find_header
 from ._redact import SecretBytes
 from ._transport import (
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
     connection_error,
-    encode_body,
     proxy_settings,
+    request_from_parts,
     too_large,
 )
-from .exceptions import ApiConnectionError, ApiException, ApiValueError
+from .exceptions import ApiConnectionError, ApiException
 
 if TYPE_CHECKING:
+    from ._request import PreparedRequest
     from ._transport import FailureKind
     from ._types import RequestTimeout
     from .configuration import Configuration
@@ -203,6 +202,34 @@ class RESTClientObject:
     def __repr__(self) -> str:
         return f"<RESTClientObject pools={type(self.pool_manager).__name__}>"
 
+    def send(self, request: PreparedRequest) -> RESTResponse:
+        """Send one attempt of ``request``; the body is left unread in the returned
+        ``RESTResponse``.
+
+        The waits for a pooled connection, to connect and for every read of the answer end
+        by the earlier of the attempt's timeouts and the call's deadline. Transport failures
+        raise ``ApiConnectionError`` or ``ApiTimeoutError``.
+        """
+        timeout, deadline = request.timeout, request.deadline
+        pool_timeout = max(min(timeout.longest_attempt, deadline.remaining()), LEAST_WAIT)
+        try:
+            # Redirects are not followed: an API call that redirects is an error, and
+            # following it could send the Authorization header to another host.
+            response = self.pool_manager.urlopen(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=request.headers,
+                preload_content=False,
+                redirect=False,
+                retries=_ONE_ATTEMPT,
+                timeout=_AttemptTimeout(timeout, deadline),
+                pool_timeout=pool_timeout,
+            )
+        except HTTPError as exc:
+            raise _transport_error(exc, request.method, request.url, deadline) from exc
+        return RESTResponse(response, request.method, request.url, deadline, self.max_response_size)
+
     def request(
         self,
         method: str,
@@ -214,75 +241,23 @@ class RESTClientObject:
         *,
         deadline: Optional[Deadline] = None,
     ) -> RESTResponse:
-        """Send one attempt; the body is left unread in the returned ``RESTResponse``.
+        """Send one attempt of a request given by its parts (generated-style); the body is
+        left unread in the returned ``RESTResponse``.
 
         ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
         JSON encoded otherwise. ``_request_timeout`` bounds the attempt (a number: in all;
         a pair or a ``urllib3.Timeout``: connect and each read) and ``deadline`` the call it
-        belongs to; the waits for a pooled connection, to connect and for every read of the
-        answer end by the earlier of the two. Transport failures raise
-        ``ApiConnectionError`` or ``ApiTimeoutError``.
+        belongs to. Transport failures raise ``ApiConnectionError`` or ``ApiTimeoutError``.
         """
-        method = method.upper()
-        # Sent as given, not copied: only the multipart branch changes them, on a copy.
-        headers = headers or {}
-        # Only a body is encoded by its Content-Type.
-        has_body = body is not None or bool(post_params)
-        content_type = (find_header(headers, "Content-Type") or "") if has_body else ""
-        encoded: Optional[bytes]
-        if post_params:
-            if body is not None:
-                raise ApiValueError("body and post_params are exclusive: give one of them")
-            if content_type.startswith("multipart/"):
-                headers = urllib3.HTTPHeaderDict(headers)
-                encoded, headers["Content-Type"] = urllib3.encode_multipart_formdata(post_params)
-            else:
-                encoded = urlencode(post_params).encode("ascii")
-        else:
-            encoded = encode_body(body, content_type)
-        if encoded is not None:
-            encoded = SecretBytes(encoded)  # a token request: masked in captured tracebacks
-        # The pipeline passes its checked setting; anyone else, a timeout value.
         if isinstance(_request_timeout, TimeoutSetting):
-            setting = _request_timeout
+            timeout = _request_timeout
         else:
-            setting = parse_timeout(_request_timeout)
+            timeout = parse_timeout(_request_timeout)
         if deadline is None:
-            deadline = setting.deadline(None)
-        response = self._send(method, url, headers, encoded, setting, deadline)
-        return RESTResponse(response, method, url, deadline, self.max_response_size)
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: Optional[bytes],
-        setting: TimeoutSetting,
-        deadline: Deadline,
-    ) -> urllib3.BaseHTTPResponse:
-        pool_timeout = max(min(setting.longest_attempt, deadline.remaining()), LEAST_WAIT)
-        # For the reads of this thread's answer: the deadline, and the attempt's own wait
-        # for data (urllib3 sets the socket's, cut to the deadline).
-        _ATTEMPT.deadline, _ATTEMPT.read_timeout = deadline, setting.longest_read
-        try:
-            # Redirects are not followed: an API call that redirects is an error, and
-            # following it could send the Authorization header to another host.
-            return self.pool_manager.urlopen(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                preload_content=False,
-                redirect=False,
-                retries=_ONE_ATTEMPT,
-                timeout=_DeadlineTimeout(setting.attempt, deadline.at),
-                pool_timeout=pool_timeout,
-            )
-        except HTTPError as exc:
-            raise _transport_error(exc, method, url, deadline) from exc
-        finally:
-            _ATTEMPT.deadline = None
+            deadline = timeout.deadline(None)
+        return self.send(
+            request_from_parts(method, url, headers, body, post_params, timeout, deadline)
+        )
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -385,58 +360,55 @@ def _transport_error(
     return connection_error(kind, method, url, str(exc), deadline)
 
 
-class _DeadlineTimeout(urllib3.Timeout):
-    """An attempt's ``urllib3.Timeout`` whose connect part (connect, TLS handshake, proxy
-    tunnel, sending), read when urllib3 applies it, never reaches past the call's deadline.
-    Reads are bounded by ``_DeadlineReader``."""
+class _AttemptTimeout(urllib3.Timeout):
+    """An attempt's ``urllib3.Timeout`` that carries its call's deadline to the connection:
+    its connect part (connect, TLS handshake, proxy tunnel, sending), read when urllib3
+    applies it, never reaches past the deadline, and the connection bounds every read of
+    the answer by it (``_DeadlineReader``)."""
 
-    def __init__(self, attempt: urllib3.Timeout, deadline_at: float) -> None:
+    def __init__(self, setting: TimeoutSetting, deadline: Deadline) -> None:
+        attempt = setting.attempt
         super().__init__(connect=attempt._connect, read=attempt._read, total=attempt.total)
-        self.deadline_at = deadline_at
+        self.deadline = deadline
+        #: The longest wait for data of one read.
+        self.per_read = setting.longest_read
         part = super().connect_timeout
         self._connect_part = part if isinstance(part, (int, float)) else float("inf")
 
-    def clone(self) -> _DeadlineTimeout:
+    def clone(self) -> _AttemptTimeout:
         # urllib3 clones a timeout for each request to time it; this one is made for one
         # attempt, and is that copy.
         return self
 
     @property
     def connect_timeout(self) -> float:
-        left = self.deadline_at - time.monotonic()
+        left = self.deadline.at - time.monotonic()
         if self._connect_part < left:
             return self._connect_part
         return left if left > LEAST_WAIT else LEAST_WAIT
 
 
-#: The deadline of the attempt this thread is sending (set around urlopen), picked up by the
-#: reader of its answer. Once the call hands an unread answer to its caller, the pipeline
-#: lifts the deadline (``Deadline.lift``): the caller's own reads are bounded by the read
-#: timeout alone.
-_ATTEMPT = threading.local()
-
-
-class _DeadlineReader(socket.SocketIO):
+class _DeadlineReader(io.RawIOBase):
     """A socket's reader whose every read ends by the call's deadline.
 
     The socket timeout bounds one wait for data; a server that trickles bytes can stretch
     a whole answer (its headers too) far past it. Cutting each wait to what is left of the
-    call's deadline bounds the answer as a whole.
+    call's deadline bounds the answer as a whole. Once the call hands an unread answer to
+    its caller, the driver lifts the deadline (``Deadline.lift``): the caller's own reads
+    are bounded by the read timeout alone.
     """
 
-    _deadline: Deadline
-    _per_read: float
-    _set: Optional[float]
+    def __init__(self, sock: socket.socket, attempt: _AttemptTimeout) -> None:
+        super().__init__()
+        # The socket's own reader: the socket counts the readers it must outlive.
+        self._raw = sock.makefile("rb", buffering=0)
+        self._sock = sock
+        self._deadline = attempt.deadline
+        self._per_read = attempt.per_read
+        self._set = sock.gettimeout()
 
-    @classmethod
-    def of(cls, sock: socket.socket, deadline: Deadline, per_read: float) -> _DeadlineReader:
-        # The socket makes its own reader (it counts the readers it must outlive); this one
-        # is that reader, with the deadline.
-        reader = sock.makefile("rb", buffering=0)
-        reader.__class__ = cls
-        assert isinstance(reader, cls)
-        reader._deadline, reader._per_read, reader._set = deadline, per_read, sock.gettimeout()
-        return reader
+    def readable(self) -> bool:
+        return True
 
     def readinto(self, b: Any) -> Optional[int]:
         left = self._deadline.at - time.monotonic()
@@ -444,61 +416,79 @@ class _DeadlineReader(socket.SocketIO):
             raise socket.timeout("the deadline of the call passed")
         wait = left if left < self._per_read else self._per_read
         if wait != self._set:  # only while the deadline is nearer than a whole wait
-            self._sock.settimeout(wait)  # type: ignore[attr-defined]
+            self._sock.settimeout(wait)
             self._set = wait
-        return super().readinto(b)
+        return self._raw.readinto(b)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 class _ReaderSource:
     """What ``http.client.HTTPResponse`` asks of its socket: ``makefile("rb")``, here a
     reader bounded by the deadline."""
 
-    __slots__ = ("deadline", "sock")
+    __slots__ = ("attempt", "sock")
 
-    def __init__(self, sock: socket.socket, deadline: Deadline) -> None:
+    def __init__(self, sock: socket.socket, attempt: _AttemptTimeout) -> None:
         self.sock = sock
-        self.deadline = deadline
+        self.attempt = attempt
 
     def makefile(self, mode: str) -> io.BufferedReader:
-        reader = _DeadlineReader.of(self.sock, self.deadline, _ATTEMPT.read_timeout)
-        return io.BufferedReader(reader)
+        return io.BufferedReader(_DeadlineReader(self.sock, self.attempt))
 
 
-def _bounded_response(sock: socket.socket, *args: Any, **kwargs: Any) -> http.client.HTTPResponse:
-    """http.client's response, read through a ``_DeadlineReader`` during a call."""
-    deadline = getattr(_ATTEMPT, "deadline", None)
-    source: Any = sock if deadline is None else _ReaderSource(sock, deadline)
-    return http.client.HTTPResponse(source, *args, **kwargs)
+class _BoundedConnection:
+    """A connection that reads each answer within the deadline of its attempt, and that
+    connects before the request is written.
 
-
-class _ConnectFirst:
-    """Connect before the request is written, not lazily inside http.client's ``send()``,
-    whose frame holds the request's bytes, ``Authorization`` header included: a refused
-    connection then fails in a frame whose locals show no token."""
+    Connecting first, not lazily inside http.client's ``send()``, whose frame holds the
+    request's bytes (``Authorization`` header included): a refused connection then fails
+    in a frame whose locals show no token.
+    """
 
     sock: Optional[socket.socket]
+    #: The timeout of the attempt being sent (its pool sets it for each request).
+    attempt: Optional[_AttemptTimeout] = None
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is None:
             self.connect()  # type: ignore[attr-defined]
         super().request(*args, **kwargs)  # type: ignore[misc]
 
+    def response_class(self, sock: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        """http.client's response, read through a ``_DeadlineReader`` during a call."""
+        attempt = self.attempt
+        source: Any = sock if attempt is None else _ReaderSource(sock, attempt)
+        return http.client.HTTPResponse(source, *args, **kwargs)
+
 
 # Named as urllib3's own: urllib3 puts the class name in its error messages.
-class HTTPConnection(_ConnectFirst, _Urllib3HTTPConnection):
-    response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
+class HTTPConnection(_BoundedConnection, _Urllib3HTTPConnection):  # type: ignore[misc]
+    pass
 
 
-class HTTPSConnection(_ConnectFirst, _Urllib3HTTPSConnection):
-    response_class = staticmethod(_bounded_response)  # type: ignore[assignment]
+class HTTPSConnection(_BoundedConnection, _Urllib3HTTPSConnection):  # type: ignore[misc]
+    pass
+
+
+class _BoundedPool:
+    """A pool that hands each attempt's timeout, and with it the call's deadline, to the
+    connection that sends it."""
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        timeout = kwargs.get("timeout")
+        conn.attempt = timeout if isinstance(timeout, _AttemptTimeout) else None
+        return super()._make_request(conn, *args, **kwargs)  # type: ignore[misc]
 
 
 # urllib3's own connection classes fail its pool's protocol for pyright in the same way.
-class HTTPConnectionPool(_Urllib3HTTPConnectionPool):
+class HTTPConnectionPool(_BoundedPool, _Urllib3HTTPConnectionPool):
     ConnectionCls = HTTPConnection  # pyright: ignore[reportAssignmentType]
 
 
-class HTTPSConnectionPool(_Urllib3HTTPSConnectionPool):
+class HTTPSConnectionPool(_BoundedPool, _Urllib3HTTPSConnectionPool):
     ConnectionCls = HTTPSConnection  # pyright: ignore[reportAssignmentType]
 
 

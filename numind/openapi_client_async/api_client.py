@@ -1,26 +1,26 @@
 """ApiClient: the asyncio driver of the one request pipeline.
 
-It is ``numind.openapi_client.ApiClient`` with ``await`` at the I/O: the same pure steps
-(``_base_client.BaseApiClient``: arguments, request, credentials, retry decisions,
-decoding) and the same loop, sending each attempt through aiohttp
-(``rest.RESTClientObject``) and waiting with ``asyncio.sleep``.
+It is ``numind.openapi_client.ApiClient`` with ``await`` at the I/O: the same steps with
+the same names (``invoke``, ``_prepare``, ``_send``, ``_send_with_retries``, ``_decode``),
+sending each attempt through aiohttp (``rest.RESTClientObject.send``) and waiting with
+``asyncio.sleep``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 import aiohttp
 
-from numind.openapi_client._aio import WAIT_ENDS_EARLY, timeout_at
-from numind.openapi_client._base_client import BaseApiClient, CallPlan
-from numind.openapi_client._endpoint import CallOptions, Endpoint
+from numind.openapi_client._base_client import BaseApiClient
+from numind.openapi_client._decode import decode_response
+from numind.openapi_client._endpoints import POST_TOKEN
+from numind.openapi_client._request import prepare
 from numind.openapi_client._retry import CallRetries
-from numind.openapi_client._transport import connection_error
-from numind.openapi_client.api_response import ApiResponse
 from numind.openapi_client.configuration import Configuration
 from numind.openapi_client.exceptions import ApiConnectionError
 
@@ -30,12 +30,16 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from numind.openapi_client._deadline import Deadline
+    from numind.openapi_client._endpoint import Endpoint
+    from numind.openapi_client._request import CallOptions, PreparedRequest
     from numind.openapi_client._types import RequestTimeout
+    from numind.openapi_client.api_response import ApiResponse
     from numind.openapi_client.models.token_response import TokenResponse
 
 __all__ = ["ApiClient"]
 
 T = TypeVar("T")
+logger = logging.getLogger("numind.openapi_client")
 
 
 class ApiClient(BaseApiClient):
@@ -83,21 +87,12 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        if options.deadline is None:
-            # The usual call: each wait of each attempt, its body's reads included, is
-            # bounded by the client's watchdog (the read timeout, the deadline), and the
-            # waits between attempts never pass the deadline: no scope needed, nor its timer.
-            plan = self._plan(endpoint, args, options)
-            if plan.login is None:
-                response = await self._call(plan, watched=True)
-            else:
-                response = await self._signed(plan, watched=True)
-            if response.read_if_received() is None:  # the usual answer came whole
-                await response.read()
-        else:
-            response = await self._send(endpoint, args, options, read=True)
-        decoded: ApiResponse[T] = self.response_deserialize(response, endpoint.response_types)
-        return decoded
+        response = await self._send(
+            prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
+        )
+        if response.read_if_received() is None:  # the usual answer came whole: no await
+            await response.read()
+        return decode_response(response, endpoint.response_types, self.configuration._debug)  # pyright: ignore[reportPrivateUsage]
 
     async def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
@@ -107,57 +102,46 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
-        return (await self._send(endpoint, args, options, read=False)).response
+        request = prepare(
+            endpoint, args, options, self.configuration, self._headers, self._serialize, True
+        )
+        response = await self._send(request)
+        request.deadline.lift()
+        return response.response
 
-    async def _send(
-        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions, read: bool
-    ) -> RESTResponse:
-        plan = self._plan(endpoint, args, options)
-        # One scope for the whole call: every attempt and wait, a refresh it needs, and
-        # (``read``) the body; whatever is waiting when the deadline passes is cancelled. A
-        # call made by a call (a refresh) ends a moment earlier, so that its error, which
-        # says what was waiting, is the one raised.
-        early = WAIT_ENDS_EARLY / 2 if options.deadline is not None else 0.0
-        try:
-            async with timeout_at(plan.deadline, early):
-                response = await self._signed(plan)
-                if read:
-                    await response.read(scoped=False)
-                return response
-        except asyncio.TimeoutError:
-            raise connection_error(
-                "timeout", plan.method, plan.url, "the call's deadline", plan.deadline
-            ) from None
-
-    async def _signed(self, plan: CallPlan, watched: bool = False) -> RESTResponse:
-        login = plan.login
+    async def _send(self, request: PreparedRequest) -> RESTResponse:
+        """Send ``request``, signed by its stored login if it has one (a 401 refreshes the
+        token once and replays once, within the same deadline)."""
+        login = request.login
         if login is None:
-            return await self._call(plan, watched)
+            return await self._send_with_retries(request)
         exchange = functools.partial(self._refresh_tokens, login.base_url)
-        token = await login.bearer_async(exchange, plan.deadline)
-        plan.authorize(token)
-        response = await self._call(plan, watched)
+        token = await login.bearer_async(exchange, request.deadline)
+        response = await self._send_with_retries(request.with_bearer(token))
         if response.status != 401:
             return response
-        # Rejected before its expiry by our clock (revoked, or the clocks differ):
-        # refresh once and replay once.
-        await response.read(scoped=False)
-        await login.refused_async(token, exchange, plan.deadline)
-        plan.authorize(await login.bearer_async(exchange, plan.deadline))
-        return await self._call(plan, watched)
+        # Rejected before its expiry by our clock (revoked, or the clocks differ).
+        await response.read()
+        await login.refused_async(token, exchange, request.deadline)
+        token = await login.bearer_async(exchange, request.deadline)
+        return await self._send_with_retries(request.with_bearer(token))
 
     async def _refresh_tokens(
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """An ``AsyncTokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        return (await self.invoke(*self._refresh_call(base_url, refresh_token, deadline))).data
+        response = await self._send(self._refresh_request(base_url, refresh_token, deadline))
+        await response.read()
+        decoded: ApiResponse[TokenResponse] = self._decode(response, POST_TOKEN.response_types)
+        return decoded.data
 
-    async def _call(self, plan: CallPlan, watched: bool = False) -> RESTResponse:
+    async def _send_with_retries(self, request: PreparedRequest) -> RESTResponse:
         """The retry loop: send one attempt, ask ``CallRetries`` what the outcome means
         (the answer, or a retry after a wait within the deadline), wait, repeat."""
-        self._log_request(plan)
+        if self.configuration._debug:  # pyright: ignore[reportPrivateUsage]
+            self._log_request(request)
         retries = CallRetries(
-            self._retry_policy, plan.deadline, plan.method, plan.url, self._cool_downs
+            self._retry_policy, request.deadline, request.method, request.url, self._cool_downs
         )
         while True:
             wait = retries.before_attempt()
@@ -165,21 +149,12 @@ class ApiClient(BaseApiClient):
                 await asyncio.sleep(wait)
             started = time.perf_counter()
             try:
-                response = await self.rest_client.request(
-                    plan.method,
-                    plan.url,
-                    headers=plan.headers,
-                    body=plan.body,
-                    post_params=plan.post_params,
-                    _request_timeout=plan.setting,
-                    deadline=plan.deadline,
-                    scoped=False,  # the call's scope, or the watchdog, bounds it
-                    watched=watched,
-                )
+                response = await self.rest_client.send(request)
             except ApiConnectionError as error:
                 await asyncio.sleep(retries.after_error(error))  # raises when there is no retry
                 continue
-            self._log_answer(plan, response, started)
+            if logger.isEnabledFor(logging.DEBUG):
+                self._log_answer(request, response, started)
             delay = retries.after_response(response)
             if delay is None:
                 return response
@@ -204,11 +179,7 @@ class ApiClient(BaseApiClient):
         for the whole call, or a ``(connect, read)`` pair / ``urllib3.Timeout`` for each
         attempt, the whole call then within ``Configuration.call_timeout``.
         """
-        plan = self._plain_plan(method, url, header_params, body, post_params, _request_timeout)
-        try:
-            async with timeout_at(plan.deadline):
-                return await self._call(plan)
-        except asyncio.TimeoutError:
-            raise connection_error(
-                "timeout", plan.method, plan.url, "the call's deadline", plan.deadline
-            ) from None
+        request = self._request_of_parts(
+            method, url, header_params, body, post_params, _request_timeout
+        )
+        return await self._send_with_retries(request)

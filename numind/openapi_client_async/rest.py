@@ -1,44 +1,35 @@
 """The asyncio HTTP transport: one aiohttp session that sends one attempt of a request.
 
-It knows HTTP, not the API. Retries are the pipeline's (``api_client``); here an attempt
-is bounded by the deadline of its call: the wait for a pooled connection, connecting, TLS,
-sending, and reading the headers and the body. The session is made inside the running
-event loop, on first use, and belongs to that loop.
+``RESTClientObject.send(request)`` sends a ``PreparedRequest`` as it is, as the sync
+transport does. It knows HTTP, not the API. Retries are the driver's (``api_client``);
+here an attempt is bounded by the deadline that travels in its request: the wait for a
+pooled connection, connecting, TLS, sending, and reading the headers and the body. The
+session is made inside the running event loop, on first use, and belongs to that loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import socket
 import ssl
+import sys
 import warnings
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 import aiohttp
 import yarl
 from urllib3.exceptions import (
-    ConnectTimeoutError,
     InsecureRequestWarning,
-    NewConnectionError,
-    ProtocolError,
-    ProxyError,
-    ReadTimeoutError,
-    SSLError,
 )
 
-from numind.openapi_client._aio import Watch, Watchdog, timeout_at
+from numind.openapi_client._aio import timeout_at
 from numind.openapi_client._deadline import Deadline, TimeoutSetting, parse_timeout
-from numind.openapi_client._headers import find_header
 from numind.openapi_client._redact import SecretBytes
 from numind.openapi_client._transport import (
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
-    connection_error,
-    encode_body,
     proxy_settings,
+    request_from_parts,
     too_large,
 )
 from numind.openapi_client.exceptions import (
@@ -47,11 +38,13 @@ from numind.openapi_client.exceptions import (
     ApiValueError,
 )
 
+from ._connection import socket_factory, ssl_context, transport_error
+
 if TYPE_CHECKING:
     from aiohttp.connector import Connection
     from aiohttp.tracing import Trace
 
-    from numind.openapi_client._transport import FailureKind
+    from numind.openapi_client._request import PreparedRequest
     from numind.openapi_client._types import RequestTimeout
     from numind.openapi_client.configuration import Configuration
 
@@ -72,17 +65,158 @@ DEFAULT_POOL_MAXSIZE = 100
 
 #: How many parsed URLs a client keeps.
 _URLS_KEPT = 256
-#: The watch of the attempt the running task is sending, for the connector to start its
-#: read timeout once the attempt has a connection.
-_SENDING: contextvars.ContextVar[Optional[Watch]] = contextvars.ContextVar(
-    "numind_sending", default=None
-)
+#: The due time of a watch that is not armed, and of a watchdog whose timer is not set.
+_NOT_DUE = float("inf")
+
+
+class Watch:
+    """The bound of one attempt's waits, kept by its loop's ``Watchdog``: while armed, the
+    task that made it is cancelled at ``due`` (never later than ``deadline_at``)."""
+
+    __slots__ = (
+        "_armed",
+        "_cancelling",
+        "_dog",
+        "_task",
+        "deadline_at",
+        "due",
+        "fired",
+        "read_timeout",
+    )
+
+    def __init__(
+        self, dog: Watchdog, task: asyncio.Task[Any], deadline_at: float, read_timeout: float
+    ) -> None:
+        self._dog = dog
+        self._armed = dog.armed
+        self._task = task
+        self._cancelling = 0  # before 3.11 a task cannot take a cancellation back
+        if sys.version_info >= (3, 11):
+            self._cancelling = task.cancelling()
+        self.deadline_at = deadline_at  # in loop time
+        self.read_timeout = read_timeout
+        self.fired = False
+        # Armed: the wait for a connection may last until the deadline.
+        self.due = deadline_at
+        self._armed.add(self)
+        if deadline_at < dog.timer_at:
+            dog.wake_at(deadline_at)
+
+    def wait_for_data(self) -> None:
+        """Arm: the wait for data now begun may last the read timeout (or until the
+        deadline, if sooner). Each wait is bounded on its own, as a socket's read timeout."""
+        dog = self._dog
+        due = dog.loop.time() + self.read_timeout
+        if due > self.deadline_at:
+            due = self.deadline_at
+        self.due = due
+        self._armed.add(self)
+        if due < dog.timer_at:  # else the timer rings sooner, and finds it not yet due
+            dog.wake_at(due)
+
+    def disarm(self) -> None:
+        """No wait of the attempt is under way: nothing to cancel."""
+        self._armed.discard(self)
+
+    def sent(self) -> None:
+        """The attempt has its answer's headers (or failed): disarmed, and no longer the
+        attempt its task is sending."""
+        self._armed.discard(self)
+        sending = self._dog.sending
+        if sending.get(self._task) is self:
+            del sending[self._task]
+
+    def owned_by_running_task(self) -> bool:
+        """Whether the running task is the one this watch cancels (a body may be read by
+        another task than the one that sent its request)."""
+        return asyncio.current_task(self._dog.loop) is self._task
+
+    def took_back(self) -> bool:
+        """Whether the ``CancelledError`` being handled was this watch's: then the task's
+        cancellation is taken back, and the attempt timed out (``what_passed``). False when
+        the task was (also) cancelled by someone else: that cancellation stands."""
+        if not self.fired:
+            return False
+        self.fired = False
+        if sys.version_info >= (3, 11):
+            return self._task.uncancel() <= self._cancelling
+        return True
+
+    def what_passed(self) -> str:
+        """What ended the wait: ``read timeout``, or ``deadline``."""
+        return "deadline" if self.due >= self.deadline_at else "read timeout"
+
+
+class Watchdog:
+    """Bounds the waits of every attempt of one event loop with a single timer.
+
+    An asyncio timer costs more than the rest of a short call's bookkeeping (made, pushed
+    on the loop's heap, cancelled, swept), and a call needs one for its deadline and one
+    per wait for data. Here a call only notes when its wait is due; the one timer is set
+    for the soonest, and moved only when a wait is due sooner than it. When it rings, the
+    tasks whose waits are due are cancelled, and it is set for the next.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.armed: Set[Watch] = set()
+        #: The attempt that each task is sending, until it has its answer's headers.
+        self.sending: Dict[asyncio.Task[Any], Watch] = {}
+        self.timer_at = _NOT_DUE
+        self._timer: Optional[asyncio.TimerHandle] = None
+
+    def watch(self, deadline_at: float, read_timeout: float) -> Watch:
+        """A watch of the attempt that the running task sends, armed until the deadline
+        (in loop time) while it waits for a connection; ``read_timeout`` bounds each wait
+        for data once it has one (``connected``)."""
+        task = asyncio.current_task(self.loop)
+        assert task is not None, "a watched attempt runs in a task"
+        watch = self.sending[task] = Watch(self, task, deadline_at, read_timeout)
+        return watch
+
+    def connected(self) -> None:
+        """The running task's attempt has its connection: the wait for its answer begins."""
+        if self.sending:
+            watch = self.sending.get(asyncio.current_task(self.loop))  # type: ignore[arg-type]
+            if watch is not None:
+                watch.wait_for_data()
+
+    def wake_at(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self.timer_at = when
+        self._timer = self.loop.call_at(when, self._ring)
+
+    def _ring(self) -> None:
+        self._timer, self.timer_at = None, _NOT_DUE
+        now = self.loop.time()
+        soonest = _NOT_DUE
+        for watch in list(self.armed):
+            if watch.due <= now:
+                self.armed.discard(watch)
+                watch.fired = True
+                watch._task.cancel()  # pyright: ignore[reportPrivateUsage]
+            elif watch.due < soonest:
+                soonest = watch.due
+        if soonest < _NOT_DUE:
+            self.wake_at(soonest)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self.timer_at = None, _NOT_DUE
+        self.armed.clear()
+        self.sending.clear()
 
 
 class _Connector(aiohttp.TCPConnector):
-    """aiohttp's connector, which tells a watched attempt when it has its connection: the
-    wait for the answer begins there (the wait for a pooled or new connection is bounded by
-    aiohttp's connect timeouts)."""
+    """aiohttp's connector, which tells the watchdog when an attempt has its connection:
+    the wait for the answer begins there (the wait for a pooled or new connection is
+    bounded by the deadline, and by aiohttp's connect timeouts)."""
+
+    def __init__(self, watchdog: Watchdog, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # pyright: ignore[reportUnknownMemberType]
+        self.watchdog = watchdog
 
     async def connect(
         self,
@@ -91,9 +225,7 @@ class _Connector(aiohttp.TCPConnector):
         timeout: aiohttp.ClientTimeout,
     ) -> Connection:
         connection = await super().connect(req, traces, timeout)
-        watch = _SENDING.get()
-        if watch is not None:
-            watch.wait_for_data()
+        self.watchdog.connected()
         return connection
 
 
@@ -122,14 +254,15 @@ class RESTResponse:
         #: Why the call stopped retrying with this answer (see ``ApiException.retry_note``).
         self.retry_note: Optional[str] = None
 
-    async def read(self, *, scoped: bool = True) -> bytes:
+    async def read(self) -> bytes:
         """Read the whole body (once) and release the connection to the pool.
 
         A body cut short (reset, closed early, timed out) raises ``ApiConnectionError``
         (``ApiTimeoutError`` for a timeout) whose ``body`` holds what was received. A body
         larger than ``max_size`` once decoded raises ``ApiException``, and the rest of it is
-        not read. The read ends by the call's deadline (``scoped``: in a scope of its own;
-        the pipeline's call has one around it already, or watches its waits).
+        not read. Each wait for data is bounded by the read timeout, and all of them by the
+        call's deadline: by the watch of the attempt in the task that sent it, else by a
+        scope of the read's own.
         """
         data = self.read_if_received()
         if data is not None:
@@ -137,6 +270,8 @@ class RESTResponse:
         response = self.response
         received: List[bytes] = []
         watch = self._watch
+        if watch is not None and not watch.owned_by_running_task():
+            watch = None
         reading = self._read_all(response, received, watch)
         try:
             if watch is not None:
@@ -148,16 +283,14 @@ class RESTResponse:
                     raise _timed_out(watch) from None
                 finally:
                     watch.disarm()
-            elif scoped:
+            else:
                 async with timeout_at(self.deadline):
                     data = await reading
-            else:  # no scope of its own: even an empty one costs a timer's bookkeeping
-                data = await reading
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             partial = SecretBytes(b"".join(received))
             received.clear()  # no token left in the locals of a captured traceback
             response.close()
-            error = _transport_error(exc, self.method, self.url, self.deadline or _NEVER)
+            error = transport_error(exc, self.method, self.url, self.deadline or _NEVER)
             error.add_answer(self.status, response.headers, partial)
             raise error from exc
         except BaseException:  # cancelled: the connection's state is unknown
@@ -242,7 +375,7 @@ class RESTClientObject:
 
     def __init__(self, configuration: Configuration) -> None:
         if configuration.verify_ssl:
-            self._ssl: Union[ssl.SSLContext, bool] = _ssl_context(configuration)
+            self._ssl: Union[ssl.SSLContext, bool] = ssl_context(configuration)
         else:
             self._ssl = False
         self._server_hostname = configuration.tls_server_name or (
@@ -274,12 +407,16 @@ class RESTClientObject:
         """The session of the running event loop: made on first use, in that loop."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed:
+            if self._watchdog is not None:
+                self._watchdog.close()
+            self._watchdog = Watchdog(loop)
             connector = _Connector(
+                self._watchdog,
                 limit=0,  # per host only, as the sync client's pools
                 limit_per_host=self._maxsize,
                 ssl=self._ssl,
                 timeout_ceil_threshold=_NO_ROUNDING,
-                socket_factory=_socket_factory(self._socket_options),
+                socket_factory=socket_factory(self._socket_options),
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -290,9 +427,6 @@ class RESTClientObject:
             # fails; the SDK's retry loop decides on retries, as the sync client does.
             self._session._retry_connection = False  # pyright: ignore[reportPrivateUsage]
             self._loop = loop
-            if self._watchdog is not None:
-                self._watchdog.close()
-            self._watchdog = Watchdog(loop)
         elif self._loop is not loop:
             raise ApiValueError(
                 "This ApiClient belongs to the event loop it was first used in; make one "
@@ -301,47 +435,18 @@ class RESTClientObject:
             )
         return self._session
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        headers: Optional[Mapping[str, str]] = None,
-        body: Any = None,
-        post_params: Optional[List[Tuple[str, Any]]] = None,
-        _request_timeout: Union[RequestTimeout, TimeoutSetting] = None,
-        *,
-        deadline: Optional[Deadline] = None,
-        scoped: bool = True,
-        watched: bool = False,
-    ) -> RESTResponse:
-        """Send one attempt; the body is left unread in the returned ``RESTResponse``.
+    async def send(self, request: PreparedRequest) -> RESTResponse:
+        """Send one attempt of ``request``; the body is left unread in the returned
+        ``RESTResponse``.
 
-        ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
-        JSON encoded otherwise. ``_request_timeout`` bounds the attempt and ``deadline``
-        the call it belongs to (``scoped``: in a scope of its own, that cancels the attempt
-        at the deadline; the pipeline's call has one around it already). ``watched``: the
-        waits of the attempt and of reading its body (which is to be read at once) are
-        bounded by the client's ``Watchdog`` instead of aiohttp's read timer and a scope:
-        each wait for data by the read timeout, all of them by the deadline. Transport
-        failures raise ``ApiConnectionError`` or ``ApiTimeoutError``.
+        The client's ``Watchdog`` bounds the attempt's waits: the wait for a connection by
+        the deadline, then each wait for data by the read timeout, all of them by the
+        deadline. A ``stream`` request's body, which its caller reads, keeps aiohttp's read
+        timeout. Transport failures raise ``ApiConnectionError`` or ``ApiTimeoutError``.
         """
-        method = method.upper()
-        headers = headers or {}
-        encoded: Optional[bytes] = None
-        if post_params:
-            if body is not None:
-                raise ApiValueError("body and post_params are exclusive: give one of them")
-            encoded = SecretBytes(urlencode(post_params).encode("ascii"))
-        elif body is not None:
-            encoded = encode_body(body, find_header(headers, "Content-Type") or "")
-            if encoded is not None:
-                encoded = SecretBytes(encoded)  # a token request: masked in tracebacks
-        if isinstance(_request_timeout, TimeoutSetting):
-            setting = _request_timeout
-        else:
-            setting = parse_timeout(_request_timeout)
-        if deadline is None:
-            deadline = setting.deadline(None)
+        method, url = request.method, request.url
+        headers: Mapping[str, str] = request.headers
+        timeout, deadline = request.timeout, request.deadline
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop() or session.closed:
             session = self.session()
@@ -355,39 +460,57 @@ class RESTClientObject:
             method,
             self._urls.get(url) or self._url(url),
             headers=headers,
-            data=encoded,
+            data=request.body,
             allow_redirects=False,
-            timeout=self._timeouts(setting, remaining, watched),
+            timeout=self._timeouts(timeout, remaining, request.stream),
             proxy=self._proxy,
             proxy_headers=proxy_headers,
             server_hostname=self._server_hostname,
         )
-        watch: Optional[Watch] = None
+        dog = self._watchdog
+        assert dog is not None  # made with the session
+        watch = dog.watch(dog.loop.time() + remaining, timeout.longest_read)
         try:
-            if watched:
-                dog = self._watchdog
-                assert dog is not None  # made with the session
-                watch = Watch(dog, dog.loop.time() + remaining, setting.longest_read)
-                # Until the deadline for a connection, then the read timeout for the
-                # answer's headers, which ``_Connector`` starts.
-                sending_watch = _SENDING.set(watch)
-                try:
-                    response = await sending
-                except asyncio.CancelledError:
-                    if not watch.took_back():
-                        raise
-                    raise _timed_out(watch) from None
-                finally:
-                    _SENDING.reset(sending_watch)
-                    watch.disarm()
-            elif scoped:
-                async with timeout_at(deadline):
-                    response = await sending
-            else:
+            try:
                 response = await sending
+            except asyncio.CancelledError:
+                if not watch.took_back():
+                    raise
+                raise _timed_out(watch) from None
+            finally:
+                watch.sent()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise _transport_error(exc, method, url, deadline) from exc
+            raise transport_error(exc, method, url, deadline) from exc
         return RESTResponse(response, method, url, deadline, self.max_response_size, watch)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        body: Any = None,
+        post_params: Optional[List[Tuple[str, Any]]] = None,
+        _request_timeout: Union[RequestTimeout, TimeoutSetting] = None,
+        *,
+        deadline: Optional[Deadline] = None,
+    ) -> RESTResponse:
+        """Send one attempt of a request given by its parts (generated-style); the body is
+        left unread in the returned ``RESTResponse``.
+
+        ``body`` is sent as is when it is ``bytes``, UTF-8 encoded when it is ``str``, and
+        JSON encoded otherwise. ``_request_timeout`` bounds the attempt and ``deadline``
+        the call it belongs to. Transport failures raise ``ApiConnectionError`` or
+        ``ApiTimeoutError``.
+        """
+        if isinstance(_request_timeout, TimeoutSetting):
+            timeout = _request_timeout
+        else:
+            timeout = parse_timeout(_request_timeout)
+        if deadline is None:
+            deadline = timeout.deadline(None)
+        return await self.send(
+            request_from_parts(method, url, headers, body, post_params, timeout, deadline)
+        )
 
     def _proxy_and_tls_checks(
         self, url: str, headers: Mapping[str, str], proxy_headers: Optional[Dict[str, str]]
@@ -417,16 +540,16 @@ class RESTClientObject:
         return parsed
 
     def _timeouts(
-        self, setting: TimeoutSetting, remaining: float, watched: bool = False
+        self, setting: TimeoutSetting, remaining: float, stream: bool = False
     ) -> aiohttp.ClientTimeout:
         """aiohttp's timeouts of one attempt: the attempt's own, whose wait for a connection
         (pooled, or new) aiohttp bounds, ends just before the deadline, so that a call that
         found the pool full says so. The deadline cuts them all otherwise: the scope around
-        the request (or the watch) ends whatever is waiting when it passes; after the call,
-        an unread answer's reads keep the read timeout of their attempt. A watched attempt
-        has no aiohttp read timeout: its watch bounds each wait for data."""
+        the request (or the watch) ends whatever is waiting when it passes. Only a ``stream``
+        request, whose body its caller reads after the call, has aiohttp's read timeout:
+        otherwise the attempt's watch bounds each wait for data."""
         wait = remaining - _BEFORE_DEADLINE  # the seconds left to the deadline, but a little
-        key = (setting, watched)
+        key = (setting, stream)
         if wait >= setting.longest_attempt:  # the usual case: made once per setting
             cached = self._timeout_of.get(key)
             if cached is not None:
@@ -436,7 +559,7 @@ class RESTClientObject:
             total=None,
             connect=max(min(setting.longest_attempt, wait), LEAST_WAIT),
             sock_connect=connect if isinstance(connect, (int, float)) else None,
-            sock_read=None if watched else setting.longest_read,
+            sock_read=setting.longest_read if stream else None,
             ceil_threshold=_NO_ROUNDING,
         )
         if wait >= setting.longest_attempt and len(self._timeout_of) < 64:
@@ -458,58 +581,3 @@ def _timed_out(watch: Watch) -> asyncio.TimeoutError:
     if watch.what_passed() == "deadline":
         return asyncio.TimeoutError("the call's deadline")  # named by ``connection_error``
     return asyncio.TimeoutError(f"no data within the read timeout ({watch.read_timeout:g} s)")
-
-
-def _ssl_context(configuration: Configuration) -> ssl.SSLContext:
-    """The TLS settings of ``configuration``, as urllib3 reads them for the sync client."""
-    cadata = configuration.ca_cert_data
-    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=cadata)
-    if configuration.cert_file:
-        context.load_cert_chain(configuration.cert_file, configuration.key_file)
-    if configuration.assert_hostname is False:
-        context.check_hostname = False  # the certificate is still verified
-    return context
-
-
-def _socket_factory(options: Optional[List[Tuple[int, int, Union[int, bytes]]]]) -> Any:
-    if options is None:
-        return None
-
-    def make(addr_info: Any) -> socket.socket:
-        family, kind, proto, _, _ = addr_info
-        sock = socket.socket(family=family, type=kind, proto=proto)
-        for level, name, value in options:
-            sock.setsockopt(level, name, value)
-        return sock
-
-    return make
-
-
-def _transport_error(
-    exc: BaseException, method: str, url: str, deadline: Deadline
-) -> ApiConnectionError:
-    """aiohttp's (or asyncio's) error of an attempt, as the SDK's typed error; its
-    ``retry_as`` is the urllib3 error it stands for, which the retry policy classifies as
-    it does for the sync client (nothing was sent; sent, maybe processed; anything else)."""
-    kind: FailureKind
-    detail = str(exc) or type(exc).__name__
-    retry_as: Exception
-    if isinstance(exc, aiohttp.ConnectionTimeoutError) and deadline.remaining() > LEAST_WAIT:
-        # aiohttp bounds the wait for a pooled connection and a new connection together
-        kind, retry_as = "pool_or_connect", ConnectTimeoutError(detail)
-    elif isinstance(exc, asyncio.TimeoutError):  # a read timeout, or the deadline's
-        kind, retry_as = "timeout", ReadTimeoutError(None, url, detail)  # type: ignore[arg-type]
-    elif isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
-        kind, retry_as = "tls", SSLError(detail)
-    elif isinstance(exc, aiohttp.ClientProxyConnectionError):
-        # the proxy could not be reached: nothing was sent
-        kind, retry_as = "proxy", ProxyError(detail, NewConnectionError(None, detail))  # type: ignore[arg-type]
-    elif isinstance(exc, aiohttp.ClientHttpProxyError):
-        kind, retry_as = "proxy", ProxyError(detail, exc)  # the proxy refused the tunnel
-    elif isinstance(exc, aiohttp.ClientConnectorError):
-        kind, retry_as = "connect", NewConnectionError(None, detail)  # type: ignore[arg-type]
-    else:  # reset, closed, or cut short once the request was on its way
-        kind, retry_as = "connection", ProtocolError(detail)
-    error = connection_error(kind, method, url, detail, deadline)
-    error.retry_as = retry_as
-    return error

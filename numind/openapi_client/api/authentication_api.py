@@ -24,10 +24,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from .._endpoint import call_options, with_option_signatures
-from ..api_client import ApiClient
-from ..exceptions import ApiTypeError
-from ._endpoints import (
+from .._endpoint import with_option_signatures
+from .._endpoints import (
     CREATE_USER_TOKEN,
     DELETE_USER_TOKEN,
     GET_AUTH,
@@ -37,6 +35,9 @@ from ._endpoints import (
     POST_TOKEN,
     UPDATE_USER_TOKEN,
 )
+from .._request import call_options
+from ..api_client import ApiClient
+from ..exceptions import ApiTypeError
 
 if TYPE_CHECKING:
     from typing import Union

@@ -39,9 +39,9 @@ from typing import (
 )
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from .._base_client import bearer_auth
 from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from .._net import is_loopback
+from .._request import bearer_auth
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient  # pyright: ignore[reportPrivateUsage]
 from ..configuration import _HIDDEN_LOGIN, ENV_API_KEY, Configuration  # pyright: ignore[reportPrivateUsage]

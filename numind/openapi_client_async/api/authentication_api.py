@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 import aiohttp
 
-from numind.openapi_client._endpoint import call_options, with_option_signatures
-from numind.openapi_client.api._endpoints import (
+from numind.openapi_client._endpoint import with_option_signatures
+from numind.openapi_client._endpoints import (
     CREATE_USER_TOKEN,
     DELETE_USER_TOKEN,
     GET_AUTH,
@@ -23,6 +23,7 @@ from numind.openapi_client.api._endpoints import (
     POST_TOKEN,
     UPDATE_USER_TOKEN,
 )
+from numind.openapi_client._request import call_options
 from numind.openapi_client.exceptions import ApiTypeError
 
 from ..api_client import ApiClient
