@@ -42,6 +42,7 @@ from numind import __version__
 
 from ._deadline import Deadline, TimeoutSetting, parse_timeout
 from ._endpoint import CallOptions, Endpoint, Param
+from ._endpoints import POST_TOKEN
 from ._headers import HeaderDict, check_headers, find_header, set_header
 from ._redact import Secret, mask_secrets, redact_body, redact_headers, redact_url
 from ._retry import CoolDowns, to_retry
@@ -216,9 +217,6 @@ class BaseApiClient:
     ) -> Tuple[Endpoint[TokenResponse], Tuple[Any, ...], CallOptions]:
         """The call of a ``TokenExchange``: a refresh sent to ``base_url``, within the
         deadline of the call that needs it."""
-        # The api package imports the drivers, so it is imported on first use.
-        from .api._endpoints import POST_TOKEN
-
         request = {"type": _REFRESH, "token": refresh_token}
         return POST_TOKEN, (request,), CallOptions(host=base_url, deadline=deadline)
 

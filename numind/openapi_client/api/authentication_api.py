@@ -25,9 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from .._endpoint import call_options, with_option_signatures
-from ..api_client import ApiClient
-from ..exceptions import ApiTypeError
-from ._endpoints import (
+from .._endpoints import (
     CREATE_USER_TOKEN,
     DELETE_USER_TOKEN,
     GET_AUTH,
@@ -37,6 +35,8 @@ from ._endpoints import (
     POST_TOKEN,
     UPDATE_USER_TOKEN,
 )
+from ..api_client import ApiClient
+from ..exceptions import ApiTypeError
 
 if TYPE_CHECKING:
     from typing import Union

@@ -2,7 +2,7 @@
 
 The same methods, parameters, types and docstrings, as ``async def``: each one a one-line
 call into the async ``ApiClient``, over the same endpoint descriptions
-(``numind.openapi_client.api._endpoints``). ``op_without_preload_content(...)`` returns
+(``numind.openapi_client._endpoints``). ``op_without_preload_content(...)`` returns
 aiohttp's response, body unread.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 import aiohttp
 
 from numind.openapi_client._endpoint import call_options, with_option_signatures
-from numind.openapi_client.api._endpoints import (
+from numind.openapi_client._endpoints import (
     CREATE_USER_TOKEN,
     DELETE_USER_TOKEN,
     GET_AUTH,

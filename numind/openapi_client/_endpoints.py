@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List
 
-from .._endpoint import Endpoint, Param
+from ._endpoint import Endpoint, Param
 
 if TYPE_CHECKING:
-    from ..models.token_response import TokenResponse
-    from ..models.user import User
-    from ..models.user_token_response import UserTokenResponse
+    from .models.token_response import TokenResponse
+    from .models.user import User
+    from .models.user_token_response import UserTokenResponse
 
 
 _BEARER = ("oauth2Auth",)
