@@ -22,8 +22,8 @@ from pydantic import AliasChoices, BaseModel, Field
 from typing_extensions import Annotated, TypedDict, Unpack
 
 from numind.openapi_client import ApiResponse, AuthenticationApi, RequestOptions
+from numind.openapi_client import _endpoints as endpoint_descriptions
 from numind.openapi_client._endpoint import Endpoint, Param
-from numind.openapi_client.api import _endpoints as endpoint_descriptions
 from numind.openapi_client.models import DICT_MODULES, MODEL_MODULES, UserTokenResponse
 from numind.openapi_client.models._base import wire
 
