@@ -419,9 +419,9 @@ def test_a_configuration_reads_the_stored_login_without_auth(tmp_path: pathlib.P
     statements = f"""
 import os
 os.environ["NUMIND_CONFIG_DIR"] = {str(tmp_path)!r}
-os.environ["NUMIND_API_KEY"] = "nm_x"  # Configuration() looks for a login it hides
+os.environ["NUMIND_API_KEY"] = "nm_x"
 from numind.openapi_client.configuration import Configuration
-Configuration().stored_login
+Configuration()  # looks for a stored login that the key hides, to warn of it
 """
     loaded = loaded_by(statements)
     assert f"{_C}._stored_login" in loaded  # it was looked up
