@@ -351,7 +351,7 @@ with CredentialStore(sys.argv[1]).locked():
 def test_waiting_for_a_lock_another_process_holds_ends_in_a_timeout_naming_it(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, timeout: float | None
 ) -> None:
-    from numind.openapi_client.auth import _store
+    from numind.openapi_client import _credential_store as _store
 
     path = tmp_path / "store" / "credentials.json"
     CredentialStore(path).save(credentials())

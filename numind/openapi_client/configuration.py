@@ -36,7 +36,7 @@ from .exceptions import ApiValueError, OpenApiException
 if TYPE_CHECKING:
     from typing_extensions import Literal
 
-    from .auth._session import StoredLogin
+    from ._stored_login import StoredLogin
 
     #: Where the credential of secured calls comes from (``Configuration.credential_source``).
     CredentialSource = Literal["access_token", "NUMIND_API_KEY", "stored_login"]
@@ -682,6 +682,6 @@ _STORE_READ = threading.Lock()
 
 
 def _stored_login(host: str) -> Optional[StoredLogin]:
-    from .auth._session import StoredLogin
+    from ._stored_login import StoredLogin
 
     return StoredLogin.load(host)

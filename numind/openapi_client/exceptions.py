@@ -32,13 +32,10 @@ with ``auth.SessionNotRevokedWarning``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Mapping, Optional, Protocol, Sequence, Type, Union
 
 #: The response header that carries the server's id of a request (quote it to support).
 REQUEST_ID_HEADER = "X-Request-Id"
-
-if TYPE_CHECKING:
-    from .rest import RESTResponse
 
 __all__ = [
     "OpenApiException",
@@ -60,6 +57,27 @@ __all__ = [
 ]
 
 PathToItem = Optional[Sequence[Union[str, int]]]
+
+
+class ResponseLike(Protocol):
+    """What ``ApiException`` reads of an answer: either client's ``RESTResponse`` is one.
+
+    Written here so that the exceptions name no transport (this module is below them).
+    """
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def data(self) -> Optional[bytes]: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def retry_note(self) -> Optional[str]: ...
+    def getheaders(self) -> Mapping[str, str]: ...
 
 
 def render_path(path_to_item: Sequence[Union[str, int]]) -> str:
@@ -170,7 +188,7 @@ class ApiException(OpenApiException):
         self,
         status: Optional[int] = None,
         reason: Optional[str] = None,
-        http_resp: Optional[RESTResponse] = None,
+        http_resp: Optional[ResponseLike] = None,
         *,
         body: Optional[str] = None,
         data: Any = None,
@@ -208,7 +226,7 @@ class ApiException(OpenApiException):
 
     @classmethod
     def from_response(
-        cls, *, http_resp: RESTResponse, body: Optional[str], data: Any
+        cls, *, http_resp: ResponseLike, body: Optional[str], data: Any
     ) -> ApiException:
         """Build the exception that matches ``http_resp.status`` (the one status -> class map)."""
         return _class_for_status(http_resp.status)(http_resp=http_resp, body=body, data=data)

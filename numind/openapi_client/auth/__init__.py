@@ -24,6 +24,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._credential_store import (
+        DEFAULT_LOCK_TIMEOUT,
+        CredentialStore,
+        CredentialStoreError,
+        InvalidCredentialFileError,
+        StoredCredentials,
+        config_dir,
+        credentials_path,
+    )
+    from .._stored_login import REFRESH_MARGIN, LoginRequiredError, StoredLogin
     from ._login import (
         DEFAULT_TIMEOUT,
         LoginError,
@@ -32,16 +42,6 @@ if TYPE_CHECKING:
         access_token,
         login,
         logout,
-    )
-    from ._session import REFRESH_MARGIN, LoginRequiredError, StoredLogin
-    from ._store import (
-        DEFAULT_LOCK_TIMEOUT,
-        CredentialStore,
-        CredentialStoreError,
-        InvalidCredentialFileError,
-        StoredCredentials,
-        config_dir,
-        credentials_path,
     )
 
 __all__ = [
@@ -64,7 +64,8 @@ __all__ = [
     "logout",
 ]
 
-# Loaded on first use: Configuration() reads the store, and must not pay for the login code.
+# Loaded on first use, so that reading the store does not pay for the login code. The
+# stored login and the store live below auth/, beside the core that reads them.
 _MODULES = {
     "DEFAULT_TIMEOUT": "._login",
     "LoginError": "._login",
@@ -73,10 +74,11 @@ _MODULES = {
     "access_token": "._login",
     "login": "._login",
     "logout": "._login",
-    "REFRESH_MARGIN": "._session",
-    "LoginRequiredError": "._session",
-    "StoredLogin": "._session",
+    "REFRESH_MARGIN": ".._stored_login",
+    "LoginRequiredError": ".._stored_login",
+    "StoredLogin": ".._stored_login",
 }
+_STORE = ".._credential_store"
 
 
 # Hidden from type checkers, which would otherwise take any name for one that exists.
@@ -85,7 +87,7 @@ if not TYPE_CHECKING:
     def __getattr__(name: str) -> Any:
         if name not in __all__:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(_MODULES.get(name, "._store"), __name__), name)
+        value = getattr(importlib.import_module(_MODULES.get(name, _STORE), __name__), name)
         globals()[name] = value
         return value
 

@@ -39,16 +39,16 @@ from typing import (
 )
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .._credential_store import CredentialStore, InvalidCredentialFileError
 from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from .._net import is_loopback
 from .._request import bearer_auth
+from .._stored_login import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient  # pyright: ignore[reportPrivateUsage]
 from ..configuration import _HIDDEN_LOGIN, ENV_API_KEY, Configuration  # pyright: ignore[reportPrivateUsage]
 from ..exceptions import ApiException, OpenApiException
 from ..models.token_response import TokenResponse
-from ._session import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
-from ._store import CredentialStore, InvalidCredentialFileError
 
 if TYPE_CHECKING:
     from .._credentials import TokenExchange

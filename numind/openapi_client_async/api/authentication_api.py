@@ -2,7 +2,7 @@
 
 The same methods, parameters, types and docstrings, as ``async def``: each one a one-line
 call into the async ``ApiClient``, over the same endpoint descriptions
-(``numind.openapi_client.api._endpoints``). ``op_without_preload_content(...)`` returns
+(``numind.openapi_client._endpoints``). ``op_without_preload_content(...)`` returns
 aiohttp's response, body unread.
 """
 

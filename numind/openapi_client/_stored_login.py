@@ -20,14 +20,14 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator, Optional, Tuple
 
-from .._redact import Secret
-from ..exceptions import ApiException, ApiTimeoutError, OpenApiException
-from ._store import CredentialStore, StoredCredentials
+from ._credential_store import CredentialStore, StoredCredentials
+from ._redact import Secret
+from .exceptions import ApiException, ApiTimeoutError, OpenApiException
 
 if TYPE_CHECKING:
-    from .._credentials import AsyncTokenExchange, TokenExchange
-    from .._deadline import Deadline
-    from ..models.token_response import TokenResponse
+    from ._credentials import AsyncTokenExchange, TokenExchange
+    from ._deadline import Deadline
+    from .models.token_response import TokenResponse
 
 #: Seconds before its expiry that an access token is refreshed.
 REFRESH_MARGIN = 30.0
@@ -150,7 +150,7 @@ class StoredLogin:
         """``_refreshing`` for a task: the tasks of one loop queue on an asyncio lock, so
         that one of them at most waits, in a thread, for the lock that threads and other
         loops share. Both waits end by the deadline."""
-        from .._aio import WAIT_ENDS_EARLY, run_in_thread, timeout_at
+        from ._aio import WAIT_ENDS_EARLY, run_in_thread, timeout_at
 
         loop_lock = self._loop_lock()
         try:
@@ -209,7 +209,7 @@ class StoredLogin:
     async def _refresh_async(
         self, exchange: AsyncTokenExchange, rejected: Optional[str], deadline: Deadline
     ) -> None:
-        from .._aio import WAIT_ENDS_EARLY, run_in_thread
+        from ._aio import WAIT_ENDS_EARLY, run_in_thread
 
         # The file's lock and the file itself are waited for and read in threads; the lock
         # in one of its own, as the store takes a lock its thread holds for held already.

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Generator, Optional, cast
 
-from ..exceptions import ApiTimeoutError, OpenApiException
+from .exceptions import ApiTimeoutError, OpenApiException
 
 ENV_CONFIG_DIR = "NUMIND_CONFIG_DIR"
 FILE_NAME = "credentials.json"
