@@ -452,7 +452,7 @@ def _key_gone(given: str) -> Generator[None, None, None]:
 @contextlib.contextmanager
 def _name_refused(name: str) -> Generator[None, None, None]:
     from numind.openapi_client import BadRequestException
-    from numind.openapi_client.auth._login import describe_error
+    from numind.openapi_client.auth.messages import describe_error
 
     try:
         yield
@@ -488,7 +488,7 @@ def _describe(exc: BaseException, args: argparse.Namespace) -> str:
     """One line for a person: ``describe_error`` and what to do about it, when the base
     URL or the credential is a likely cause."""
     from numind.openapi_client import ApiException, OpenApiException, UnauthorizedException
-    from numind.openapi_client.auth._login import describe_error
+    from numind.openapi_client.auth.messages import describe_error
 
     text = describe_error(exc)
     if not isinstance(exc, ApiException):
@@ -617,7 +617,7 @@ def _say(line: str, file: Any = None) -> None:
 
 
 def _printable(text: str) -> str:
-    from numind.openapi_client.auth._login import printable
+    from numind.openapi_client.auth.messages import printable
 
     return printable(text)
 

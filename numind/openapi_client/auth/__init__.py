@@ -16,6 +16,13 @@ credential is used, and where it comes from), ``numind auth token``, ``numind au
 
 What sign-in and the credential store protect against (other users of the machine, the
 network, a hostile server answer), and what they cannot: docs/SECURITY.md.
+
+The text that the command line prints (an error in one line, server text escaped) comes
+from :mod:`numind.openapi_client.auth.messages`.
+
+Inside: ``_flows`` (login, logout, access_token) uses ``_listener`` (the loopback
+listener), ``_prompt`` (the link shown, paste mode's prompt), ``_redirect`` (the sign-in
+URL and the redirect back), ``_errors`` and ``messages``; none of these imports the flows.
 """
 
 from __future__ import annotations
@@ -24,15 +31,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._login import (
-        DEFAULT_TIMEOUT,
-        LoginError,
-        LogoutError,
-        SessionNotRevokedWarning,
-        access_token,
-        login,
-        logout,
-    )
+    from ._errors import LoginError, LogoutError, SessionNotRevokedWarning
+    from ._flows import DEFAULT_TIMEOUT, access_token, login, logout
     from ._session import REFRESH_MARGIN, LoginRequiredError, StoredLogin
     from ._store import (
         DEFAULT_LOCK_TIMEOUT,
@@ -66,13 +66,13 @@ __all__ = [
 
 # Loaded on first use: Configuration() reads the store, and must not pay for the login code.
 _MODULES = {
-    "DEFAULT_TIMEOUT": "._login",
-    "LoginError": "._login",
-    "LogoutError": "._login",
-    "SessionNotRevokedWarning": "._login",
-    "access_token": "._login",
-    "login": "._login",
-    "logout": "._login",
+    "DEFAULT_TIMEOUT": "._flows",
+    "LoginError": "._errors",
+    "LogoutError": "._errors",
+    "SessionNotRevokedWarning": "._errors",
+    "access_token": "._flows",
+    "login": "._flows",
+    "logout": "._flows",
     "REFRESH_MARGIN": "._session",
     "LoginRequiredError": "._session",
     "StoredLogin": "._session",
