@@ -18,7 +18,7 @@ from recording_server import Canned, Recorded, RecordingServer
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth
-from numind.openapi_client.auth import _login
+from numind.openapi_client.auth import _listener, messages
 from numind.openapi_client.testing import LocalServer
 
 
@@ -363,7 +363,7 @@ def test_paste_mode_uses_a_fresh_random_port_for_each_sign_in(
 
     ports = [urlsplit(uri).port for uri in used]
     assert len(set(used)) == 8, used  # never the same redirect URI twice
-    assert all(port in _login.PASTE_PORTS for port in ports), ports
+    assert all(port in _listener.PASTE_PORTS for port in ports), ports
     assert all(uri.startswith("http://127.0.0.1:") for uri in used)
 
 
@@ -571,7 +571,7 @@ def test_login_stores_a_token_with_an_absurd_lifetime_clamped() -> None:
 
 def test_printable_shows_control_characters_instead_of_obeying_them() -> None:
     text = "mallory\x1b]0;pwned\x07\x1b[2J\u202egnp.exe\r\nfake line\x9b"
-    shown = _login.printable(text)
+    shown = messages.printable(text)
     assert shown == "mallory\\x1b]0;pwned\\x07\\x1b[2J\\u202egnp.exe\\r\\nfake line\\x9b"
     assert shown.isprintable()
-    assert _login.printable("Zoë <zoe@example.com> 日本") == "Zoë <zoe@example.com> 日本"
+    assert messages.printable("Zoë <zoe@example.com> 日本") == "Zoë <zoe@example.com> 日本"

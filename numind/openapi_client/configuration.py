@@ -27,6 +27,7 @@ import urllib3
 from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
+from ._logging import LoggingSettings
 from ._net import is_loopback
 from ._redact import REDACTED, Secret
 from ._retry import DEFAULT_RETRIES, to_retry
@@ -52,54 +53,10 @@ ENV_BASE_URL = "NUMIND_BASE_URL"
 ServerVariables = Dict[str, str]
 
 logger = logging.getLogger("numind.openapi_client")
-_STDERR = logging.StreamHandler()
-_STDERR.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-
-
-class _DebugLogging:
-    """``debug=True`` of any number of configurations on the shared loggers.
-
-    The first configuration that turns debug on sets the logger to DEBUG (if it is not
-    already as verbose) and adds the one stderr handler (unless it logs to a file); when
-    the last one turns it off, the level it found comes back (unless someone changed the
-    level since) and the handler goes.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        #: Per logger: the configurations with debug on, those of them that want stderr,
-        #: and the level to restore (None: the level was left alone).
-        self._on: Dict[logging.Logger, Tuple[Set[int], Set[int], Optional[int]]] = {}
-
-    def turn(self, logger: logging.Logger, owner: object, on: bool, stderr: bool) -> None:
-        with self._lock:
-            users, stderr_users, previous = self._on.get(logger, (set(), set(), None))
-            if on:
-                if not users and not logger.isEnabledFor(logging.DEBUG):
-                    previous = logger.level
-                    logger.setLevel(logging.DEBUG)
-                users.add(id(owner))
-                if stderr:
-                    stderr_users.add(id(owner))
-            else:
-                users.discard(id(owner))
-                stderr_users.discard(id(owner))
-                if not users and previous is not None:
-                    if logger.level == logging.DEBUG:
-                        logger.setLevel(previous)
-                    previous = None
-            if stderr_users and _STDERR not in logger.handlers:
-                logger.addHandler(_STDERR)
-            elif not stderr_users and _STDERR in logger.handlers:
-                logger.removeHandler(_STDERR)
-            self._on[logger] = (users, stderr_users, previous)
-
-
-_DEBUG_LOGGING = _DebugLogging()
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
 
 
-class Configuration:
+class Configuration(LoggingSettings):
     """Settings of an ``ApiClient``.
 
     The host comes from ``host``, else ``NUMIND_BASE_URL``, else
@@ -242,19 +199,7 @@ class Configuration:
         self.client_side_validation = client_side_validation
         self.datetime_format = "%Y-%m-%dT%H:%M:%S.%f%z"
         self.date_format = "%Y-%m-%d"
-
-        self.logger: Dict[str, logging.Logger] = {
-            "package_logger": logging.getLogger("numind.openapi_client")
-        }
-        self.logger_format = "%(asctime)s %(levelname)s %(message)s"
-        self.logger_stream_handler: Optional[logging.Handler] = None
-        self.logger_file_handler: Optional[logging.Handler] = None
-        self._logger_file: Optional[str] = None
-        self._debug = False
-        if logger_file is not None:
-            self.logger_file = logger_file
-        if debug is not None:
-            self.debug = debug
+        self._start_logging(logger_file, debug)
         if self._token_source == ENV_API_KEY:
             _HIDDEN_LOGIN.check(self.host)
 
@@ -276,23 +221,6 @@ class Configuration:
         clone = type(self).__new__(type(self))
         clone.__dict__.update(self.__dict__)
         return clone
-
-    def __getstate__(self) -> Dict[str, Any]:
-        # For a child process (multiprocessing): log handlers hold locks and streams, so
-        # they are made anew there from ``debug`` and ``logger_file``.
-        state = dict(self.__dict__)
-        state.update(logger_stream_handler=None, logger_file_handler=None, _debug=False)
-        state["_pickled_logging"] = (self._debug, self._logger_file)
-        state["_logger_file"] = None
-        return state
-
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        debug, logger_file = state.pop("_pickled_logging", (False, None))
-        self.__dict__.update(state)
-        if logger_file is not None:
-            self.logger_file = logger_file
-        if debug:
-            self.debug = True
 
     # -- transport policy ---------------------------------------------------------------
 
@@ -479,42 +407,6 @@ class Configuration:
                 "value": Secret("Bearer " + self.access_token),
             }
         }
-
-    # -- logging ------------------------------------------------------------------------
-
-    @property
-    def debug(self) -> bool:
-        """Log each request and response of this client at DEBUG (secrets are not logged)."""
-        return self._debug
-
-    @debug.setter
-    def debug(self, value: bool) -> None:
-        value = bool(value)
-        if value != self._debug:
-            for logger in self.logger.values():
-                _DEBUG_LOGGING.turn(logger, self, value, stderr=not self.logger_file_handler)
-        self._debug = value
-        self.logger_stream_handler = _STDERR if value else None
-
-    @property
-    def logger_file(self) -> Optional[str]:
-        """A file that the package logger also writes to (it replaces the previous one)."""
-        return self._logger_file
-
-    @logger_file.setter
-    def logger_file(self, value: Optional[str]) -> None:
-        self._logger_file = value
-        previous, self.logger_file_handler = self.logger_file_handler, None
-        if value:
-            self.logger_file_handler = logging.FileHandler(value)
-            self.logger_file_handler.setFormatter(logging.Formatter(self.logger_format))
-        for logger in self.logger.values():
-            if previous is not None:
-                logger.removeHandler(previous)
-            if self.logger_file_handler is not None:
-                logger.addHandler(self.logger_file_handler)
-        if previous is not None:
-            previous.close()
 
     # -- defaults -----------------------------------------------------------------------
 

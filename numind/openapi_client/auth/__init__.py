@@ -16,6 +16,13 @@ credential is used, and where it comes from), ``numind auth token``, ``numind au
 
 What sign-in and the credential store protect against (other users of the machine, the
 network, a hostile server answer), and what they cannot: docs/SECURITY.md.
+
+The text that the command line prints (an error in one line, server text escaped) comes
+from :mod:`numind.openapi_client.auth.messages`.
+
+Inside: ``_flows`` (login, logout, access_token) uses ``_listener`` (the loopback
+listener), ``_prompt`` (the link shown, paste mode's prompt), ``_redirect`` (the sign-in
+URL and the redirect back), ``_errors`` and ``messages``; none of these imports the flows.
 """
 
 from __future__ import annotations
@@ -34,15 +41,8 @@ if TYPE_CHECKING:
         credentials_path,
     )
     from .._stored_login import REFRESH_MARGIN, LoginRequiredError, StoredLogin
-    from ._login import (
-        DEFAULT_TIMEOUT,
-        LoginError,
-        LogoutError,
-        SessionNotRevokedWarning,
-        access_token,
-        login,
-        logout,
-    )
+    from ._errors import LoginError, LogoutError, SessionNotRevokedWarning
+    from ._flows import DEFAULT_TIMEOUT, access_token, login, logout
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -67,13 +67,13 @@ __all__ = [
 # Loaded on first use, so that reading the store does not pay for the login code. The
 # stored login and the store live below auth/, beside the core that reads them.
 _MODULES = {
-    "DEFAULT_TIMEOUT": "._login",
-    "LoginError": "._login",
-    "LogoutError": "._login",
-    "SessionNotRevokedWarning": "._login",
-    "access_token": "._login",
-    "login": "._login",
-    "logout": "._login",
+    "DEFAULT_TIMEOUT": "._flows",
+    "LoginError": "._errors",
+    "LogoutError": "._errors",
+    "SessionNotRevokedWarning": "._errors",
+    "access_token": "._flows",
+    "login": "._flows",
+    "logout": "._flows",
     "REFRESH_MARGIN": ".._stored_login",
     "LoginRequiredError": ".._stored_login",
     "StoredLogin": ".._stored_login",
