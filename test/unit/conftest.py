@@ -8,6 +8,7 @@ replace the server fixtures of ``test/conftest.py``.
 
 from __future__ import annotations
 
+import itertools
 import pathlib
 import socket
 from typing import Any, Iterator
@@ -39,13 +40,23 @@ def _no_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", _no_connection)
 
 
+@pytest.fixture(scope="session")
+def _config_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
+    base = tmp_path_factory.mktemp("numind-config")
+    yield base
+
+
+_test_number = itertools.count()
+
+
 @pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, _config_dirs: pathlib.Path) -> None:
     # As test/conftest.py's (which this replaces here): no developer's key, base URL or
-    # stored login leaks into a test; each has a credential store of its own.
+    # stored login leaks into a test; each has a credential store of its own, a directory
+    # that is made only if the test stores a login (cheaper than a tmp_path per test).
     monkeypatch.delenv("NUMIND_API_KEY", raising=False)
     monkeypatch.delenv("NUMIND_BASE_URL", raising=False)
-    monkeypatch.setenv("NUMIND_CONFIG_DIR", str(tmp_path / "numind-config"))
+    monkeypatch.setenv("NUMIND_CONFIG_DIR", str(_config_dirs / str(next(_test_number))))
     sdk.Configuration.set_default(None)
     sdk.ApiClient.set_default(None)
 
