@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import email.utils
 import gzip
 import json
 import logging
@@ -58,10 +57,6 @@ USER_TOKEN = {
     "createdAt": "2026-01-01T00:00:00Z",
     "expiresAt": "2027-01-01T00:00:00Z",
 }
-
-
-def _http_date(seconds_ahead: float) -> str:
-    return email.utils.formatdate(time.time() + seconds_ahead, usegmt=True)
 
 
 Call = Callable[[sdk.AuthenticationApi], Any]
@@ -202,23 +197,6 @@ SCENARIOS = [
         None,
         2,
         1,
-    ),
-    Scenario(
-        "429 Retry-After: HTTP date +2 s, GET",
-        GET_ME,
-        lambda: [Fault.status(429, {"Retry-After": _http_date(2)})],
-        None,
-        2,
-        1,
-    ),
-    Scenario(
-        "429 Retry-After: 3600 (capped at 0.5 s), GET",
-        GET_ME,
-        lambda: [Fault.status(429, {"Retry-After": "3600"})],
-        None,
-        2,
-        1,
-        max_retry_after=0.5,
     ),
     Scenario(
         "429, then 200, POST",

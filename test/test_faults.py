@@ -51,20 +51,12 @@ def test_retry_is_logged_with_reason_and_delay(twin: Twin) -> None:
         ), message
 
 
-@pytest.mark.parametrize(
-    ("name", "low", "high"),
-    [
-        ("429 Retry-After: 1, GET", 1.0, 1.0),
-        ("429 Retry-After: HTTP date +2 s, GET", 0.5, 2.0),
-        ("429 Retry-After: 3600 (capped at 0.5 s), GET", 0.5, 0.5),
-    ],
-)
-def test_retry_after_sets_the_delay_up_to_the_cap(
-    name: str, low: float, high: float, twin: Twin
-) -> None:
-    (message,) = outcome_of(name, twin).retry_logs
+def test_retry_after_sets_the_delay(twin: Twin) -> None:
+    # The one Retry-After wait taken over real sockets; its arithmetic (an HTTP date, the
+    # cap at max_retry_after) is checked with an injected clock in test/unit.
+    (message,) = outcome_of("429 Retry-After: 1, GET", twin).retry_logs
     delay = float(re.search(r" in (\S+) s ", message).group(1))  # type: ignore[union-attr]
-    assert low <= delay <= high, message
+    assert delay == 1.0, message
 
 
 def test_an_unreadable_retry_after_falls_back_to_the_backoff(twin: Twin) -> None:

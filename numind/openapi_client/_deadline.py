@@ -34,6 +34,8 @@ __all__ = [
 DEFAULT_TIMEOUT = urllib3.Timeout(connect=10.0, read=20.0)
 #: The whole call, when no number of seconds is given: whatever the server does.
 DEFAULT_CALL_TIMEOUT = 60.0
+#: The clock of deadlines (``time.monotonic``); unit tests put a fake one here.
+_clock = time.monotonic
 
 
 class Deadline:
@@ -43,11 +45,11 @@ class Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = _clock() + seconds
 
     def remaining(self) -> float:
         """Seconds left (negative once passed)."""
-        return self.at - time.monotonic()
+        return self.at - _clock()
 
     def lift(self) -> None:
         """End the deadline's hold: the call is over, and what remains is the caller's."""

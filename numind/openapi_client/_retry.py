@@ -52,6 +52,11 @@ __all__ = ["DEFAULT_RETRIES", "CallRetries", "CoolDowns", "RetryPolicy", "to_ret
 
 logger = logging.getLogger("numind.openapi_client")
 
+#: The clock of cool-downs (``time.monotonic``) and the jitter of backoffs
+#: (``random.random``); unit tests put fakes here.
+_clock = time.monotonic
+_jitter = random.random
+
 #: Retries of a call when ``Configuration.retries`` is not set.
 DEFAULT_RETRIES = 2
 
@@ -134,7 +139,7 @@ class RetryPolicy(Retry):
         failures = len(self.history)
         if failures == 0:
             return 0.0
-        delay = self.backoff_factor * 2 ** (failures - 1) + random.random() * self.backoff_jitter
+        delay = self.backoff_factor * 2 ** (failures - 1) + _jitter() * self.backoff_jitter
         return float(min(self.backoff_max, delay))
 
     def parse_retry_after(self, retry_after: str) -> float:
@@ -225,7 +230,7 @@ class CoolDowns:
 
     def start(self, origin: str, seconds: float, response: Any) -> None:
         """``response`` (a 429) asked this client to wait ``seconds`` before it sends again."""
-        until = time.monotonic() + seconds
+        until = _clock() + seconds
         with self._lock:
             current = self.until.get(origin)
             if current is None or current[0] < until:
@@ -236,7 +241,7 @@ class CoolDowns:
         entry = self.until.get(origin)
         if entry is None:
             return 0.0, None
-        left = entry[0] - time.monotonic()
+        left = entry[0] - _clock()
         if left > 0:
             return left, entry[1]
         with self._lock:
