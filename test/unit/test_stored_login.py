@@ -15,8 +15,8 @@ import pytest
 import numind.openapi_client as sdk
 from numind.openapi_client._credentials import Credentials
 from numind.openapi_client._deadline import Deadline
+from numind.openapi_client._stored_login import MAX_LIFETIME, credentials_from
 from numind.openapi_client.auth import CredentialStore, StoredCredentials, StoredLogin
-from numind.openapi_client.auth._session import MAX_LIFETIME, credentials_from
 
 BASE = "https://api.example.com/v1"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Mapping, Optional
 
 
@@ -69,10 +70,20 @@ class FakeTransport:
         self.answers = list(answers)
         self.requests: List[Dict[str, Any]] = []
 
-    def request(self, method: str, url: str, **kwargs: Any) -> FakeResponse:
-        self.requests.append({"method": method, "url": url, **kwargs})
+    def send(self, request: Any) -> FakeResponse:
+        """One attempt of a ``PreparedRequest``: recorded as sent, its JSON body decoded."""
+        body = None if request.body is None else json.loads(request.body)
+        self.requests.append(
+            {
+                "method": request.method,
+                "url": request.url,
+                "headers": request.headers,
+                "body": body,
+                "request": request,
+            }
+        )
         answer = self.answers.pop(0)
-        answer.method, answer.url = method, url
+        answer.method, answer.url = request.method, request.url
         return answer
 
     def close(self) -> None:
