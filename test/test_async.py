@@ -15,8 +15,8 @@ import threading
 from typing import Any, Awaitable, Callable
 
 import pytest
-from conftest import bearer, new_email, sign_in
 from faulty_server import Fault, FaultyServer
+from signing_in import bearer, new_email, sign_in
 from twin import event_loop
 
 import numind.openapi_client as sdk

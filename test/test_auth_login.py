@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import other_user
 import pytest
-from conftest import follow_redirect, get_once, new_email, open_authorization_url, play_browser
 from recording_server import Canned, Recorded, RecordingServer
+from signing_in import follow_redirect, get_once, new_email, open_authorization_url, play_browser
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth

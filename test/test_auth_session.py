@@ -11,8 +11,8 @@ import warnings
 from typing import Any
 
 import pytest
-from conftest import new_email, play_browser, sign_in
 from recording_server import RecordingServer
+from signing_in import new_email, play_browser, sign_in
 from twin import Twin
 
 import numind.openapi_client as sdk

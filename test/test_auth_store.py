@@ -16,7 +16,7 @@ from typing import Iterator
 
 import other_user
 import pytest
-from conftest import new_email
+from signing_in import new_email
 
 import numind.openapi_client as sdk
 from numind.openapi_client import auth

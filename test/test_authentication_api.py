@@ -6,7 +6,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import (
+from signing_in import (
     REDIRECT_URI,
     authorization_code,
     bearer,

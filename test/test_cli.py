@@ -14,8 +14,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from conftest import new_email, play_browser
 from recording_server import Canned, Recorded, RecordingServer
+from signing_in import new_email, play_browser
 
 from numind.openapi_client.testing import LocalServer
 
@@ -166,7 +166,7 @@ def test_login_times_out_with_exit_1(env: dict[str, str]) -> None:
 
 
 def test_paste_mode_reads_the_url_from_stdin(env: dict[str, str]) -> None:
-    from conftest import open_authorization_url
+    from signing_in import open_authorization_url
 
     email = new_email()
     process = subprocess.Popen(
@@ -411,7 +411,7 @@ def test_server_text_reaches_the_terminal_escaped(
 
 
 def test_a_refusal_text_in_the_redirect_reaches_the_terminal_escaped(env: dict[str, str]) -> None:
-    from conftest import follow_redirect, get_once
+    from signing_in import follow_redirect, get_once
 
     process = subprocess.Popen(
         [str(NUMIND), "auth", "login", "--no-browser"],

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import pytest
-from conftest import bearer, new_email, sign_in
+from signing_in import bearer, new_email, sign_in
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from _examples import ROOT
-from conftest import authorization_code, new_email, sign_in
+from signing_in import authorization_code, new_email, sign_in
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer

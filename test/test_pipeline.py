@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import pytest
 import urllib3
-from conftest import REDIRECT_URI, bearer, sign_in
 from recording_server import Canned, RecordingServer
+from signing_in import REDIRECT_URI, bearer, sign_in
 from twin import Twin
 
 import numind

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from _examples import ROOT
-from conftest import sign_in
 from recording_server import Canned, RecordingServer
+from signing_in import sign_in
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer

@@ -9,8 +9,8 @@ import pprint
 from pathlib import Path
 
 import pytest
-from conftest import REDIRECT_URI, authorization_code, bearer, new_email
 from recording_server import Canned, RecordingServer
+from signing_in import REDIRECT_URI, authorization_code, bearer, new_email
 from twin import Twin
 
 import numind.openapi_client as sdk

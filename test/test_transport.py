@@ -15,11 +15,11 @@ from typing import Callable, Iterator, Optional
 import pytest
 import trustme
 import urllib3
-from conftest import REDIRECT_URI, bearer, new_email
 from fault_scenarios import USER_TOKEN, fast_retry_policy
 from faulty_server import Fault, FaultyServer, closed_port
 from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
+from signing_in import REDIRECT_URI, bearer, new_email
 from twin import Twin
 
 import numind.openapi_client as sdk

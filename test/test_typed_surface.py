@@ -11,8 +11,8 @@ import typing
 from typing import Any, Callable
 
 import pytest
-from conftest import REDIRECT_URI, authorization_code, new_email
 from pydantic import ValidationError
+from signing_in import REDIRECT_URI, authorization_code, new_email
 from twin import Twin
 
 import numind.openapi_client as sdk
