@@ -7,12 +7,13 @@ are made here, so that both clients fail alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import unquote, urlencode
 
 from urllib3 import encode_multipart_formdata, make_headers
 from urllib3.util import parse_url
 
+from ._deadline import TimeoutSetting, parse_timeout
 from ._headers import check_headers, find_header, set_header
 from ._redact import SecretBytes
 from ._request import PreparedRequest, encode_body
@@ -21,7 +22,8 @@ from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiVa
 if TYPE_CHECKING:
     from typing_extensions import Literal
 
-    from ._deadline import Deadline, TimeoutSetting
+    from ._deadline import Deadline
+    from ._types import RequestTimeout
 
     #: What failed: the wait for a pooled connection (or, as aiohttp bounds both at once,
     #: for a pooled or a new one), a timeout, TLS, the proxy, the connection once open,
@@ -60,12 +62,17 @@ def request_from_parts(
     headers: Optional[Mapping[str, str]],
     body: Any,
     post_params: Optional[List[Tuple[str, Any]]],
-    timeout: TimeoutSetting,
-    deadline: Deadline,
+    timeout: Union[RequestTimeout, TimeoutSetting],
+    deadline: Optional[Deadline] = None,
 ) -> PreparedRequest:
     """The request of the generated-style ``call_api`` and ``RESTClientObject.request``,
     whose parts were built by hand: the body is encoded by its ``Content-Type`` (form
-    parameters as a form, or multipart)."""
+    parameters as a form, or multipart). ``timeout``: a checked setting, or a timeout value
+    (None: the default); ``deadline``: the call's, else one of that timeout's."""
+    if not isinstance(timeout, TimeoutSetting):
+        timeout = parse_timeout(timeout)
+    if deadline is None:
+        deadline = timeout.deadline(None)
     headers = dict(headers or {})
     # Only a body is encoded by its Content-Type.
     has_body = body is not None or bool(post_params)

@@ -34,7 +34,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util import parse_url
 
-from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting, parse_timeout
+from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting
 from ._redact import SecretBytes
 from ._transport import (
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -249,15 +249,10 @@ class RESTClientObject:
         a pair or a ``urllib3.Timeout``: connect and each read) and ``deadline`` the call it
         belongs to. Transport failures raise ``ApiConnectionError`` or ``ApiTimeoutError``.
         """
-        if isinstance(_request_timeout, TimeoutSetting):
-            timeout = _request_timeout
-        else:
-            timeout = parse_timeout(_request_timeout)
-        if deadline is None:
-            deadline = timeout.deadline(None)
-        return self.send(
-            request_from_parts(method, url, headers, body, post_params, timeout, deadline)
+        request = request_from_parts(
+            method, url, headers, body, post_params, _request_timeout, deadline
         )
+        return self.send(request)
 
     def close(self) -> None:
         """Close every pooled connection."""

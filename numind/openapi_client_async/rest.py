@@ -23,7 +23,7 @@ from urllib3.exceptions import (
 )
 
 from numind.openapi_client._aio import timeout_at
-from numind.openapi_client._deadline import Deadline, TimeoutSetting, parse_timeout
+from numind.openapi_client._deadline import Deadline, TimeoutSetting
 from numind.openapi_client._redact import SecretBytes
 from numind.openapi_client._transport import (
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -502,15 +502,10 @@ class RESTClientObject:
         the call it belongs to. Transport failures raise ``ApiConnectionError`` or
         ``ApiTimeoutError``.
         """
-        if isinstance(_request_timeout, TimeoutSetting):
-            timeout = _request_timeout
-        else:
-            timeout = parse_timeout(_request_timeout)
-        if deadline is None:
-            deadline = timeout.deadline(None)
-        return await self.send(
-            request_from_parts(method, url, headers, body, post_params, timeout, deadline)
+        request = request_from_parts(
+            method, url, headers, body, post_params, _request_timeout, deadline
         )
+        return await self.send(request)
 
     def _proxy_and_tls_checks(
         self, url: str, headers: Mapping[str, str], proxy_headers: Optional[Dict[str, str]]
