@@ -383,7 +383,7 @@ class _AttemptTimeout(urllib3.Timeout):
         return left if left > LEAST_WAIT else LEAST_WAIT
 
 
-class _DeadlineReader(io.RawIOBase):
+class _DeadlineReader(socket.SocketIO):
     """A socket's reader whose every read ends by the call's deadline.
 
     The socket timeout bounds one wait for data; a server that trickles bytes can stretch
@@ -394,16 +394,16 @@ class _DeadlineReader(io.RawIOBase):
     """
 
     def __init__(self, sock: socket.socket, attempt: _AttemptTimeout) -> None:
-        super().__init__()
-        # The socket's own reader: the socket counts the readers it must outlive.
-        self._raw = sock.makefile("rb", buffering=0)
-        self._sock = sock
+        super().__init__(sock, "rb")
+        # Counted as ``sock.makefile`` counts the readers it makes, so that the socket
+        # outlives them (urllib3's TLS-in-TLS wrapper counts on the socket it wraps).
+        owner: Any = sock
+        if not isinstance(owner, socket.socket):  # urllib3.util.ssltransport.SSLTransport
+            owner = owner.socket
+        owner._io_refs += 1
         self._deadline = attempt.deadline
         self._per_read = attempt.per_read
         self._set = sock.gettimeout()
-
-    def readable(self) -> bool:
-        return True
 
     def readinto(self, b: Any) -> Optional[int]:
         left = self._deadline.at - time.monotonic()
@@ -411,13 +411,9 @@ class _DeadlineReader(io.RawIOBase):
             raise socket.timeout("the deadline of the call passed")
         wait = left if left < self._per_read else self._per_read
         if wait != self._set:  # only while the deadline is nearer than a whole wait
-            self._sock.settimeout(wait)
+            self._sock.settimeout(wait)  # type: ignore[attr-defined]
             self._set = wait
-        return self._raw.readinto(b)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+        return super().readinto(b)
 
 
 class _ReaderSource:
