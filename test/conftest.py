@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from _contract import TrafficValidator, load_spec
-from twin import KINDS, OLD_SSL_TRANSPORT_WARNING, Twin
+from twin import KINDS, OLD_SSL_TRANSPORT_WARNING, Twin, collect_the_frozen
 
 import numind
 import numind.openapi_client as sdk
@@ -109,6 +109,16 @@ def sign_in(server: LocalServer, email: str | None = None) -> sdk.TokenResponse:
 def bearer(token: str) -> dict[str, str]:
     """A ``_request_auth`` value that authenticates one call with ``token``."""
     return {"in": "header", "type": "oauth2", "key": "Authorization", "value": "Bearer " + token}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_left_unclosed() -> Iterator[None]:
+    """The async clients' loops (twin.py) freeze what is still in use when they end; at the
+    end of the session it is collected, and whatever it left unclosed fails the run."""
+    yield
+    left = collect_the_frozen()
+    if left:
+        pytest.fail(f"left unclosed by the session: {left}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
