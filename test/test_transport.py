@@ -175,6 +175,7 @@ def test_a_timeout_without_read_still_bounds_the_wait_for_a_pooled_connection(tw
             access_token="t",
             timeout=urllib3.Timeout(connect=0.5),
             connection_pool_maxsize=1,
+            retries=fast_retry_policy(),  # 2 retries, without the default backoff
         )
         with twin.client(configuration) as client:
             api = twin.api(client)
@@ -455,7 +456,9 @@ def test_client_certificates_for_a_server_that_requires_them(
     client_cert.cert_chain_pems[0].write_to_path(str(cert))
     client_cert.private_key_pem.write_to_path(str(key))
     with _https_server(ca, require_client_cert=True) as srv:
-        without = sdk.Configuration(host=srv.url, ssl_ca_cert=str(bundle))
+        without = sdk.Configuration(
+            host=srv.url, ssl_ca_cert=str(bundle), retries=fast_retry_policy()
+        )
         with twin.client(without) as client, pytest.raises(sdk.ApiConnectionError):
             twin.api(client).get_api_auth(REDIRECT_URI)
         with_cert = sdk.Configuration(
