@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pathlib
 import sys
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from _contract import TrafficValidator, load_spec
@@ -114,10 +114,28 @@ def anonymous_api(server: LocalServer, twin: Twin) -> Iterator[sdk.Authenticatio
         yield twin.api(api_client)
 
 
+#: schemathesis's numbers that the pytest-xdist workers sent back (pytest_testnodedown)
+_WORKERS_SUMMARY: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: its numbers go to the controller
+        from test_fuzz import SUMMARY
+
+        workeroutput["schemathesis_summary"] = list(SUMMARY)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, on the controller
+def pytest_testnodedown(node: Any, error: object) -> None:
+    _WORKERS_SUMMARY.extend(getattr(node, "workeroutput", {}).get("schemathesis_summary", []))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from test_fuzz import SUMMARY
 
-    if SUMMARY:
+    lines = SUMMARY + _WORKERS_SUMMARY
+    if lines:
         terminalreporter.section("schemathesis against the local server")
-        for line in SUMMARY:
+        for line in lines:
             terminalreporter.write_line(line)

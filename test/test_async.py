@@ -15,6 +15,7 @@ import threading
 from typing import Any, Awaitable, Callable
 
 import pytest
+from fault_scenarios import fast_retry_policy
 from faulty_server import Fault, FaultyServer
 from signing_in import bearer, new_email, sign_in
 from twin import event_loop
@@ -205,7 +206,11 @@ def test_a_cancelled_body_read_releases_its_connection() -> None:
 def test_a_timed_out_call_raises_its_own_error_and_leaves_its_task_uncancelled() -> None:
     with FaultyServer(default=Fault.hang()) as server:
         configuration = sdk.Configuration(
-            host=server.url, access_token="t", timeout=(1, 0.3), call_timeout=5
+            host=server.url,
+            access_token="t",
+            timeout=(1, 0.3),
+            call_timeout=5,
+            retries=fast_retry_policy(),  # 2 retries, without the default backoff
         )
 
         async def call_within_a_callers_timeout() -> str:

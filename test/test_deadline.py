@@ -16,6 +16,7 @@ import time
 import pytest
 from fault_scenarios import SLACK, USER
 from faulty_server import Fault, FaultyServer
+from timing import Late, no_later, on_time
 from twin import Twin
 
 import numind.openapi_client as sdk
@@ -23,6 +24,7 @@ import numind.openapi_client_async as async_sdk
 from numind.openapi_client import _deadline
 
 
+@on_time
 def test_with_nothing_set_a_call_ends_within_the_default_call_timeout(
     monkeypatch: pytest.MonkeyPatch, twin: Twin
 ) -> None:
@@ -34,10 +36,13 @@ def test_with_nothing_set_a_call_ends_within_the_default_call_timeout(
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError, match="the 1 s deadline of the call passed"):
                 twin.api(client).get_api_auth_me()
-            assert 1.0 <= time.monotonic() - started <= 1.0 + SLACK
+            took = time.monotonic() - started
+            assert took >= 1.0
+            no_later(took, 1.0 + SLACK)
     assert len(server.requests) == 1  # a read timeout of 20 s was cut to the 1 s left
 
 
+@on_time
 def test_a_pair_is_cut_to_what_is_left_of_the_call(twin: Twin) -> None:
     with FaultyServer(default=Fault.hang()) as server:
         configuration = sdk.Configuration(
@@ -47,7 +52,7 @@ def test_a_pair_is_cut_to_what_is_left_of_the_call(twin: Twin) -> None:
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError, match="the 1 s deadline"):
                 twin.api(client).get_api_auth_me()
-            assert time.monotonic() - started <= 1.0 + SLACK
+            no_later(time.monotonic() - started, 1.0 + SLACK)
     assert len(server.requests) == 1
 
 
@@ -76,6 +81,7 @@ def test_an_unread_answer_is_the_callers_to_read_after_the_deadline(twin: Twin) 
             response.release_conn()
 
 
+@on_time
 def test_a_429_slows_every_thread_and_task_of_the_client(twin: Twin) -> None:
     workers, calls = 16, 10  # threads of the sync client, tasks of the async one
     server = FaultyServer([Fault.status(429, {"Retry-After": "1"})], default=Fault.ok(USER))
@@ -122,9 +128,11 @@ def test_a_429_slows_every_thread_and_task_of_the_client(twin: Twin) -> None:
     # Requests already on their way when the 429 arrived may land just after it; then
     # nothing, until the second that the server asked for has passed.
     during = [t - first for t in server.arrivals if first + 0.1 < t < first + 1.0]
-    assert during == [], f"{len(during)} requests sent into the rate limit"
+    if during:  # late on their way (a loaded machine), or sent into the rate limit
+        raise Late(f"{len(during)} requests sent into the rate limit: {during}")
 
 
+@on_time
 def test_a_call_whose_deadline_ends_before_the_cool_down_is_not_sent(twin: Twin) -> None:
     with FaultyServer([Fault.status(429, {"Retry-After": "3"})], default=Fault.ok(USER)) as server:
         configuration = sdk.Configuration(host=server.url, access_token="t", retries=0)
@@ -135,7 +143,7 @@ def test_a_call_whose_deadline_ends_before_the_cool_down_is_not_sent(twin: Twin)
             started = time.monotonic()
             with pytest.raises(sdk.TooManyRequestsException) as caught:
                 api.get_api_auth_me(_request_timeout=1)
-            assert time.monotonic() - started < 0.1  # no wait that cannot help
+            no_later(time.monotonic() - started, 0.1)  # no wait that cannot help
     assert len(server.requests) == 1
     error = caught.value
     assert error.status == 429

@@ -8,7 +8,16 @@ import functools
 import re
 
 import pytest
-from fault_scenarios import HUGE_GARBAGE, SCENARIOS, USER, Outcome, Scenario, run
+from fault_scenarios import (
+    DEADLINE_SCENARIOS,
+    HUGE_GARBAGE,
+    SCENARIOS,
+    USER,
+    Outcome,
+    Scenario,
+    run,
+)
+from timing import RUNS
 from twin import Twin
 
 import numind.openapi_client as sdk
@@ -27,8 +36,23 @@ def outcome_of(name: str, twin: Twin) -> Outcome:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_fault(scenario: Scenario, twin: Twin) -> None:
+    # A deadline scenario races the clock: on a loaded machine a thread woken late can end
+    # the call late, or the deadline can pass before the call reaches the wait it is about
+    # (the pool's, say). One whose outcome misses runs again, twice at most, and one run
+    # must meet every assertion; a client that misses by itself misses on every run.
+    runs = RUNS if scenario in DEADLINE_SCENARIOS else 1
     outcome = outcome_of(scenario.name, twin)
+    for attempt in range(1, runs + 1):
+        try:
+            check(scenario, outcome)
+            return
+        except AssertionError:
+            if attempt == runs:
+                raise
+            outcome = run(scenario, twin)
 
+
+def check(scenario: Scenario, outcome: Outcome) -> None:
     if scenario.raises is None:
         assert outcome.error is None, outcome.error
     else:

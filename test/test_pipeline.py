@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import pytest
 import urllib3
+from fault_scenarios import fast_retry_policy
 from recording_server import Canned, RecordingServer
 from signing_in import REDIRECT_URI, bearer, sign_in
 from twin import Twin
@@ -415,7 +416,9 @@ def test_request_timeout_bounds_a_call_to_a_server_that_never_answers(twin: Twin
     listener.listen(1)  # accepts connections, never answers
     host = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
     try:
-        with twin.client(sdk.Configuration(host=host)) as client:
+        # The default number of retries, without the default backoff (0.5 s, then 1 s).
+        configuration = sdk.Configuration(host=host, retries=fast_retry_policy())
+        with twin.client(configuration) as client:
             api = twin.api(client)
             started = time.monotonic()
             with pytest.raises(sdk.ApiTimeoutError) as caught:
