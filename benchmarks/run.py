@@ -563,7 +563,7 @@ def _cpu_row(
             statistics.median(sdk["cpu"]) / statistics.median(floor["cpu"]), 3
         ),
         "cpu_ratio_paired_median": round(
-            statistics.median(s / f for s, f in zip(sdk["cpu"], floor["cpu"])), 3
+            statistics.median(s / f for s, f in zip(sdk["cpu"], floor["cpu"], strict=True)), 3
         ),
         "wall_ratio_median": round(
             statistics.median(sdk["wall"]) / statistics.median(floor["wall"]), 3

@@ -236,7 +236,7 @@ class FaultyServer:
         while not self._stopped.is_set():
             try:
                 sock, _ = self._listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return

@@ -188,6 +188,7 @@ def _operation_drift(
         ("method", "path", "params", "response_types", "Accept", "security"),
         expected_endpoint,
         actual_endpoint,
+        strict=True,
     ):
         if want != have:
             drift.append(f"{where}: {field} is {have!r} in the code, {want!r} in the spec")
@@ -201,7 +202,7 @@ def _operation_drift(
     rest = importlib.import_module(_client_package(api_class) + ".rest")
     transport = typing.get_type_hints(rest.RESTResponse.__init__)["resp"]
     expected_returns = [returns, ApiResponse[returns], transport]
-    for suffix, expected_return in zip(_VARIANTS, expected_returns):
+    for suffix, expected_return in zip(_VARIANTS, expected_returns, strict=True):
         method = getattr(api_class, op.operation_id + suffix, None)
         if method is None:
             drift.append(f"{where}{suffix}: no such method")

@@ -169,7 +169,7 @@ def expected_errors() -> List[tuple[str, int, frozenset[str]]]:
         match = EXPECT.match(line)
         if match is None:
             continue
-        for checker, codes in zip(("mypy", "pyright"), match.groups()):
+        for checker, codes in zip(("mypy", "pyright"), match.groups(), strict=True):
             for code in filter(None, (c.strip() for c in codes.split(","))):
                 expected.append((checker, number + 1, frozenset(code.split("|"))))
     return expected

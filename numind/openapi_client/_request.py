@@ -245,7 +245,7 @@ def prepare(
     query: List[Tuple[str, Any]] = []
     body: Any = None
     validate = configuration.client_side_validation
-    for param, given in zip(endpoint.params, args):
+    for param, given in zip(endpoint.params, args, strict=True):
         value: Any = given
         if validate or not isinstance(given, dict):
             value = _checked_argument(endpoint, param, given)

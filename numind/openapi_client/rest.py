@@ -408,7 +408,7 @@ class _DeadlineReader(socket.SocketIO):
     def readinto(self, b: Any) -> Optional[int]:
         left = self._deadline.at - time.monotonic()
         if left <= 0:
-            raise socket.timeout("the deadline of the call passed")
+            raise TimeoutError("the deadline of the call passed")
         wait = left if left < self._per_read else self._per_read
         if wait != self._set:  # only while the deadline is nearer than a whole wait
             self._sock.settimeout(wait)  # type: ignore[attr-defined]

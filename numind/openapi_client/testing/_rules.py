@@ -539,7 +539,7 @@ class _Route(NamedTuple):
         if len(segments) != len(self.pattern) + 1 or segments[0] != "":
             return None
         params: Dict[str, str] = {}
-        for expected, segment in zip(self.pattern, segments[1:]):
+        for expected, segment in zip(self.pattern, segments[1:], strict=False):
             if expected.startswith("{"):
                 if not segment:
                     return None
