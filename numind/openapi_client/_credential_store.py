@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Generator, Optional, cast
 
-from .exceptions import ApiTimeoutError, OpenApiException
+from .exceptions import ApiTimeoutError, ApiValueError, OpenApiException
+from .models._token_syntax import NOT_A_TOKEN, is_b64token
 
 ENV_CONFIG_DIR = "NUMIND_CONFIG_DIR"
 FILE_NAME = "credentials.json"
@@ -76,6 +77,14 @@ class StoredCredentials:
     refresh_token: Optional[str]
     expires_at: datetime.datetime
     refresh_expires_at: Optional[datetime.datetime] = None
+
+    def __post_init__(self) -> None:
+        # A token that ``Authorization: Bearer`` cannot carry (CR/LF, an escape sequence)
+        # is neither stored nor used, whether it comes from a token answer or the file.
+        for name in ("access_token", "refresh_token"):
+            value = getattr(self, name)
+            if (value is not None or name == "access_token") and not is_b64token(value):
+                raise ApiValueError(f"The {name.replace('_', ' ')} {NOT_A_TOKEN}")
 
     def __repr__(self) -> str:
         return (
