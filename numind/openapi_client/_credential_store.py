@@ -2,13 +2,15 @@
 
 ``$NUMIND_CONFIG_DIR/credentials.json``, else ``$XDG_CONFIG_HOME/numind/credentials.json``,
 else ``~/.config/numind/credentials.json`` (on Windows ``%APPDATA%\\numind``). The directory
-is created 0700 and the file is written 0600, atomically (temp file, fsync, rename, fsync of
+is created 0700 (and so is each missing parent, whatever the umask) and the file is
+written 0600, atomically (temp file, fsync, rename, fsync of
 the directory). Read-modify-write cycles hold an exclusive ``flock`` on
 ``credentials.json.lock``, so processes that sign in, refresh or sign out at the same time
 lose no update; a wait for it is bounded (``DEFAULT_LOCK_TIMEOUT``).
 
 What another user of the machine cannot do, as OpenSSH's ``StrictModes``: the directory is
-opened once, checked on its descriptor (owned by you or root, writable by no one else), and
+opened once, checked on its descriptor (owned by you or root, writable by no one else), as
+is every directory above it (yours or root's, writable by no one else unless sticky), and
 every file is opened relative to that descriptor, without following a symbolic link
 (``O_NOFOLLOW``). A file is checked on the descriptor it is read from (a regular file of
 yours, no group or other permission bits), so nothing can be swapped in between the check
