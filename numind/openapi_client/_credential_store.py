@@ -2,13 +2,15 @@
 
 ``$NUMIND_CONFIG_DIR/credentials.json``, else ``$XDG_CONFIG_HOME/numind/credentials.json``,
 else ``~/.config/numind/credentials.json`` (on Windows ``%APPDATA%\\numind``). The directory
-is created 0700 and the file is written 0600, atomically (temp file, fsync, rename, fsync of
+is created 0700 (and so is each missing parent, whatever the umask) and the file is
+written 0600, atomically (temp file, fsync, rename, fsync of
 the directory). Read-modify-write cycles hold an exclusive ``flock`` on
 ``credentials.json.lock``, so processes that sign in, refresh or sign out at the same time
 lose no update; a wait for it is bounded (``DEFAULT_LOCK_TIMEOUT``).
 
 What another user of the machine cannot do, as OpenSSH's ``StrictModes``: the directory is
-opened once, checked on its descriptor (owned by you or root, writable by no one else), and
+opened once, checked on its descriptor (owned by you or root, writable by no one else), as
+is every directory above it (yours or root's, writable by no one else unless sticky), and
 every file is opened relative to that descriptor, without following a symbolic link
 (``O_NOFOLLOW``). A file is checked on the descriptor it is read from (a regular file of
 yours, no group or other permission bits), so nothing can be swapped in between the check
@@ -37,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Generator, Optional, cast
 
-from .exceptions import ApiTimeoutError, OpenApiException
+from .exceptions import ApiTimeoutError, ApiValueError, OpenApiException
+from .models._token_syntax import NOT_A_TOKEN, is_b64token
 
 ENV_CONFIG_DIR = "NUMIND_CONFIG_DIR"
 FILE_NAME = "credentials.json"
@@ -76,6 +79,14 @@ class StoredCredentials:
     refresh_token: Optional[str]
     expires_at: datetime.datetime
     refresh_expires_at: Optional[datetime.datetime] = None
+
+    def __post_init__(self) -> None:
+        # A token that ``Authorization: Bearer`` cannot carry (CR/LF, an escape sequence)
+        # is neither stored nor used, whether it comes from a token answer or the file.
+        for name in ("access_token", "refresh_token"):
+            value = getattr(self, name)
+            if (value is not None or name == "access_token") and not is_b64token(value):
+                raise ApiValueError(f"The {name.replace('_', ' ')} {NOT_A_TOKEN}")
 
     def __repr__(self) -> str:
         return (
@@ -174,21 +185,21 @@ class CredentialStore:
 
     def load_all(self) -> Dict[str, StoredCredentials]:
         """Every stored login, by base URL."""
-        with self._directory(create=False) as directory:
+        with self._explained(), self._directory(create=False) as directory:
             return {} if directory is None else self._read(directory)
 
     def check(self) -> None:
         """Raise ``CredentialStoreError`` now if a login could not be stored: the
         directory (created if needed), the lock file and the file are checked as a save
         checks them. ``login`` calls it before the browser is opened."""
-        with self.locked(), self._directory(create=True) as directory:
+        with self._explained(), self.locked(), self._directory(create=True) as directory:
             assert directory is not None
             self._read(directory)
 
     def reset(self) -> bool:
         """Delete the credential file, whatever it holds (every login in it); ``False`` if
         there was none. For a file that cannot be read (``InvalidCredentialFileError``)."""
-        with self.locked(), self._directory(create=True) as directory:
+        with self._explained(), self.locked(), self._directory(create=True) as directory:
             assert directory is not None
             try:
                 directory.unlink(self.path.name)
@@ -204,7 +215,7 @@ class CredentialStore:
 
     def put(self, credentials: StoredCredentials) -> None:
         """``save`` for a caller that already holds :meth:`locked`."""
-        with self._directory(create=True) as directory:
+        with self._explained(), self._directory(create=True) as directory:
             assert directory is not None
             logins = self._read(directory)
             logins[credentials.base_url] = credentials
@@ -216,7 +227,7 @@ class CredentialStore:
         With ``only``, forget it only while it is still that login (same refresh token), so
         that a sign-in another process has just stored is kept.
         """
-        with self.locked(), self._directory(create=True) as directory:
+        with self._explained(), self.locked(), self._directory(create=True) as directory:
             assert directory is not None
             logins = self._read(directory)
             current = logins.get(base_url)
@@ -251,10 +262,12 @@ class CredentialStore:
                 finally:
                     del held[key]
                 return
-            lock_fd = self._open_lock(directory)
+            with self._explained():
+                lock_fd = self._open_lock(directory)
             try:
-                self._acquire(lock_fd, DEFAULT_LOCK_TIMEOUT if timeout is None else timeout)
-                self._remove_stale_temporary_files(directory)
+                with self._explained():
+                    self._acquire(lock_fd, DEFAULT_LOCK_TIMEOUT if timeout is None else timeout)
+                    self._remove_stale_temporary_files(directory)
                 held[key] = directory
                 try:
                     yield
@@ -281,23 +294,28 @@ class CredentialStore:
                 path.mkdir(mode=0o700, parents=True, exist_ok=True)
             yield _Directory(path, None) if create or path.is_dir() else None
             return
-        if create:
-            with contextlib.suppress(FileExistsError):  # a file there is refused below
-                path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            # The directory itself may be a symbolic link (dotfiles often are): what counts
-            # is whose directory the descriptor ends up on, checked below.
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
-        except FileNotFoundError:
+        fd: Optional[int]
+        with self._explained():
+            if create:
+                _make_directories(path)
+            try:
+                # The directory itself may be a symbolic link (dotfiles often are): what
+                # counts is whose directory the descriptor ends up on, checked below.
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC)
+            except FileNotFoundError:
+                fd = None
+            except NotADirectoryError:
+                raise CredentialStoreError(
+                    f"Refusing to use {path} as the credential directory: it is not a "
+                    f"directory. Set {ENV_CONFIG_DIR} to a directory of your own"
+                ) from None
+        if fd is None:
             yield None
             return
-        except NotADirectoryError:
-            raise CredentialStoreError(
-                f"Refusing to use {path} as the credential directory: it is not a directory. "
-                f"Set {ENV_CONFIG_DIR} to a directory of your own"
-            ) from None
         try:
-            self._check_directory(path, os.fstat(fd))
+            with self._explained():
+                self._check_directory(path, os.fstat(fd))
+                self._check_ancestors(path)
             yield _Directory(path, fd)
         finally:
             os.close(fd)
@@ -315,6 +333,44 @@ class CredentialStore:
                 f"it (mode {stat.S_IMODE(info.st_mode):04o}), so they could replace the "
                 f"credential file. Run `chmod 700 {path}`"
             )
+
+    def _check_ancestors(self, path: Path) -> None:
+        # As OpenSSH's StrictModes: whoever can write to a directory above this one can
+        # rename it away and put one of their own in its place. Each one must be yours or
+        # root's, and writable by no one else, unless it is sticky (``/tmp``: 1777), where
+        # others cannot rename what is yours.
+        for ancestor in Path(os.path.realpath(path)).parents:
+            info = os.stat(ancestor)
+            if info.st_uid not in (os.geteuid(), 0):
+                raise CredentialStoreError(
+                    f"Refusing to use the credential directory {path}: {ancestor}, above it, "
+                    f"belongs to another user (uid {info.st_uid}), who could replace it. Use "
+                    f"a directory of your own: unset {ENV_CONFIG_DIR}, or set it to a "
+                    "directory under one that only you (or root) own"
+                )
+            if info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX:
+                raise CredentialStoreError(
+                    f"Refusing to use the credential directory {path}: other users can write "
+                    f"to {ancestor}, above it (mode {stat.S_IMODE(info.st_mode):04o}, not "
+                    f"sticky), so they could replace it. Run `chmod go-w {ancestor}`"
+                )
+
+    @contextlib.contextmanager
+    def _explained(self) -> Generator[None, None, None]:
+        """An ``OSError`` of the store (a directory you cannot write, a file where a
+        directory should be) as a ``CredentialStoreError`` that names the path and the
+        fix, not a traceback."""
+        try:
+            yield
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else self.path.parent
+            if exc.filename is not None and not os.path.isabs(str(where)):
+                where = self.path.parent / str(where)  # opened relative to the directory
+            raise CredentialStoreError(
+                f"Cannot use the credential file {self.path}: {exc.strerror or exc} "
+                f"({where}). Fix that path, or set {ENV_CONFIG_DIR} to a directory of your "
+                "own that you can write"
+            ) from None
 
     # -- the lock ---------------------------------------------------------------------
 
@@ -484,6 +540,21 @@ class _Directory:
         # The rename is durable only once the directory entry is on disk.
         if self.fd is not None:
             os.fsync(self.fd)
+
+
+def _make_directories(path: Path) -> None:
+    """Create ``path`` and its missing parents 0700 (as the XDG base directory spec asks):
+    ``mkdir``'s mode only loses bits to the umask, so even under ``umask 000`` no
+    directory made here can be written by others (``Path.mkdir(parents=True)`` makes the
+    parents ``0777 & ~umask``)."""
+    missing: list[Path] = []
+    current = Path(os.path.abspath(path))
+    while not os.path.lexists(current):
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile, or a file: checked after
+            os.mkdir(directory, 0o700)
 
 
 def _temporary_affixes(path: Path) -> tuple[str, str]:

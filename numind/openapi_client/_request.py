@@ -553,6 +553,8 @@ def _checked_argument(endpoint: Endpoint[Any], param: Param, value: Any) -> Any:
             raise ApiTypeError(f"{where} must be a str, not {type(value).__name__}")
         if param.location == "path" and not value:
             raise ApiValueError(f"{where} must not be empty")
+        if not value.isascii():
+            _check_encodable(where, value)
         return value
     model = model_class(param.type_name)
     if isinstance(value, model):
@@ -569,6 +571,19 @@ def _checked_argument(endpoint: Endpoint[Any], param: Param, value: Any) -> Any:
             ) from None
     names = ", ".join(cls.__name__ for cls in accepted)
     raise ApiTypeError(f"{where} must be a {names} or a dict, not {type(value).__name__}")
+
+
+def _check_encodable(where: str, value: str) -> None:
+    # A lone surrogate ("\ud800", from a bad decode) has no UTF-8: refused here, before
+    # anything is sent, rather than as a UnicodeEncodeError from deep in the encoding. The
+    # message gives its place, not the value (which may be a token).
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ApiValueError(
+            f"{where} cannot be sent: character {exc.start} is a lone surrogate "
+            f"(U+{ord(value[exc.start]):04X}), which UTF-8 cannot encode"
+        ) from None
 
 
 def _content_type(endpoint: Endpoint[Any], requested: Optional[str]) -> str:

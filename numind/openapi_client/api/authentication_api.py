@@ -6,6 +6,10 @@ typed, one-line calls into the one pipeline of ``ApiClient``:
 - ``op(...)`` returns the decoded body;
 - ``op_with_http_info(...)`` returns an ``ApiResponse`` (status, headers, data, raw body);
 - ``op_without_preload_content(...)`` returns urllib3's response with its body unread.
+  ``max_response_size`` does not apply to it: its ``.data`` reads the whole body, however
+  large. To bound what you read, read at most ``limit + 1`` bytes with ``.read(limit + 1)``
+  (or count the chunks of ``.stream(65536)``), refuse an answer that goes past ``limit``,
+  then ``.release_conn()``.
 
 ``numind.openapi_client_async.AuthenticationApi`` is its asyncio twin: the same methods,
 parameters and docstrings, over the same endpoint descriptions (``_endpoints``).

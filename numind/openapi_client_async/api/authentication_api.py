@@ -3,7 +3,11 @@
 The same methods, parameters, types and docstrings, as ``async def``: each one a one-line
 call into the async ``ApiClient``, over the same endpoint descriptions
 (``numind.openapi_client._endpoints``). ``op_without_preload_content(...)`` returns
-aiohttp's response, body unread.
+aiohttp's response, body unread; ``max_response_size`` does not apply to it: ``.read()``
+reads the whole body, however large. To bound what you read, use
+``await response.content.read(limit + 1)`` (or count the chunks of
+``response.content.iter_chunked(65536)``), refuse an answer that goes past ``limit``, then
+``response.release()``.
 """
 
 from __future__ import annotations
