@@ -4,6 +4,9 @@ or rich's ``show_locals`` print of a failed call shows every credential as ``<re
 from __future__ import annotations
 
 import datetime
+import errno
+import io
+import json
 import os
 import re
 import traceback
@@ -15,10 +18,13 @@ from faulty_server import Fault, FaultyServer, closed_port
 from twin import Twin
 
 import numind.openapi_client as sdk
-from numind.openapi_client import auth
+from numind.openapi_client import _credential_store, auth
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ACCESS, REFRESH, API_KEY = "SECRET-ACCESS-8c1f", "SECRET-REFRESH-77d2", "SECRET-KEY-02b9"
+# Longer than 80 characters: rich's ``show_locals`` shows such a string as a slice of it.
+ACCESS = "SECRET-ACCESS-8c1f-" + "a" * 90
+REFRESH = "SECRET-REFRESH-77d2-" + "r" * 90
+API_KEY = "SECRET-KEY-02b9-" + "k" * 90
 
 
 def _tracebacks(error: Optional[BaseException]) -> Iterator[TracebackType]:
@@ -54,6 +60,31 @@ def shown_locals(error: BaseException, below: str = "") -> str:
     return "\n".join(parts)
 
 
+def rich_shown(error: BaseException, below: str = "") -> str:
+    """The traceback of ``error`` and its causes as rich's ``show_locals`` prints it, from
+    the first frame below the test's (or from the first one of ``below``)."""
+    from rich.console import Console
+    from rich.traceback import Traceback
+
+    tb = error.__traceback__
+    while tb is not None and (
+        os.path.dirname(tb.tb_frame.f_code.co_filename) == HERE
+        or (below and tb.tb_frame.f_code.co_name != below)
+    ):
+        tb = tb.tb_next
+    console = Console(file=io.StringIO(), width=300, color_system=None)
+    console.print(Traceback.from_exception(type(error), error, tb, show_locals=True))
+    return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def assert_rich_hides(error: BaseException, *tokens: str, below: str = "") -> None:
+    """No token, nor the start of one (a slice), in what rich's ``show_locals`` shows."""
+    rendered = rich_shown(error, below)
+    assert "locals" in rendered  # the frames were looked at
+    for token in tokens:
+        assert token[:16] not in rendered, rendered
+
+
 def _store(base_url: str, expired: bool) -> None:
     now = datetime.datetime.now(datetime.timezone.utc)
     expires = now + datetime.timedelta(seconds=-1 if expired else 300)
@@ -71,6 +102,7 @@ def test_a_stored_login_with_the_server_down(expired: bool, twin: Twin) -> None:
     assert "Authorization" in shown or "refresh" in shown  # the frames were looked at
     assert ACCESS not in shown
     assert REFRESH not in shown
+    assert_rich_hides(caught.value, ACCESS, REFRESH)
 
 
 def test_an_api_key_with_the_server_down(twin: Twin) -> None:
@@ -82,6 +114,7 @@ def test_an_api_key_with_the_server_down(twin: Twin) -> None:
         shown = shown_locals(caught.value)
     assert "<redacted>" in shown
     assert API_KEY not in shown
+    assert_rich_hides(caught.value, API_KEY)
 
 
 def test_a_refresh_token_in_a_request_body_is_masked_from_the_retry_loop_down(twin: Twin) -> None:
@@ -100,6 +133,7 @@ def test_a_refresh_token_in_a_request_body_is_masked_from_the_retry_loop_down(tw
         # The request's body bytes show as their size (``SecretBytes``).
         assert re.search(r"body=<\d+ bytes>", shown), shown
         assert REFRESH not in shown
+        assert_rich_hides(caught.value, REFRESH, below="_send_with_retries")
 
 
 def test_a_token_answer_that_cannot_be_decoded(twin: Twin) -> None:
@@ -116,3 +150,55 @@ def test_a_token_answer_that_cannot_be_decoded(twin: Twin) -> None:
     assert "not a valid TokenResponse" in str(caught.value)
     assert ACCESS not in shown
     assert REFRESH not in shown
+    assert_rich_hides(caught.value, ACCESS, REFRESH)
+
+
+# -- the credential file (issue 20, item 1) ----------------------------------------------
+# Long enough (> 80 characters) that rich's ``show_locals`` truncates them with a slice.
+LONG_ACCESS = "SECRET-LONG-ACCESS-3e1a" + "a" * 90
+LONG_REFRESH = "SECRET-LONG-REFRESH-5b7c" + "r" * 90
+NEW_ACCESS = "SECRET-NEW-ACCESS-91fd" + "n" * 90
+NEW_REFRESH = "SECRET-NEW-REFRESH-c40e" + "m" * 90
+MARKERS = ("SECRET-LONG-ACCESS-3e1a", "SECRET-LONG-REFRESH-5b7c", "SECRET-NEW-ACCESS-91fd",
+           "SECRET-NEW-REFRESH-c40e")  # fmt: skip
+
+
+def _assert_no_token(error: BaseException) -> None:
+    shown = shown_locals(error)
+    assert "self=" in shown  # the frames were looked at
+    for marker in MARKERS:
+        assert marker not in shown, f"{marker} in the locals:\n{shown}"
+    assert_rich_hides(error, *MARKERS)
+
+
+def test_a_credential_file_with_one_malformed_login() -> None:
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=300)
+    store = auth.CredentialStore()
+    good = auth.StoredCredentials("https://good.example/v1", LONG_ACCESS, LONG_REFRESH, expires)
+    store.save(good)
+    document = json.loads(store.path.read_text())
+    document["logins"]["https://bad.example/v1"] = {"base_url": "https://bad.example/v1"}
+    store.path.write_text(json.dumps(document))
+    with pytest.raises(auth.InvalidCredentialFileError) as caught:
+        store.load_all()
+    _assert_no_token(caught.value)
+
+
+def test_a_refresh_whose_save_fails(twin: Twin, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full disk: the new, already rotated, tokens cannot be stored.
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    answer = {"token": NEW_ACCESS, "refreshToken": NEW_REFRESH, "expiresIn": 300}
+    with FaultyServer([Fault.ok(json.dumps(answer).encode())]) as server:
+        expired = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+        auth.CredentialStore().save(
+            auth.StoredCredentials(server.url, LONG_ACCESS, LONG_REFRESH, expired)
+        )
+        monkeypatch.setattr(_credential_store._Directory, "replace", full)
+        with (
+            twin.client(sdk.Configuration(host=server.url, retries=0)) as client,
+            pytest.raises(OSError, match="No space left") as caught,
+        ):
+            twin.api(client).get_api_auth_me()
+    _assert_no_token(caught.value)
