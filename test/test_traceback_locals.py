@@ -12,9 +12,11 @@ import re
 import traceback
 from types import TracebackType
 from typing import Iterator, Optional
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from faulty_server import Fault, FaultyServer, closed_port
+from recording_server import Canned, Recorded, RecordingServer
 from twin import Twin
 
 import numind.openapi_client as sdk
@@ -202,3 +204,39 @@ def test_a_refresh_whose_save_fails(twin: Twin, monkeypatch: pytest.MonkeyPatch)
         ):
             twin.api(client).get_api_auth_me()
     _assert_no_token(caught.value)
+
+
+# -- the one-time sign-in code (issue 20, item 3) ------------------------------------------
+CODE = "SECRET-CODE-6a0e-" + "c" * 90
+
+
+@pytest.mark.parametrize("status", [400, 503], ids=["refused", "outage"])
+@pytest.mark.parametrize("pasted", ["url", "code"])
+def test_a_failing_code_exchange(
+    status: int, pasted: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def read_input(prompt: str) -> str:
+        if pasted == "code":
+            return CODE
+        words = capsys.readouterr().out.split()
+        url = next(w for w in words if w.startswith("http") and "redirect_uri=" in w)
+        redirect = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+        return f"{redirect}?{urlencode({'code': CODE, 'state': 's1'})}"
+
+    def sign_in_url(request: Recorded) -> Canned:
+        redirect = parse_qs(urlsplit(request.path).query)["redirectUri"][0]
+        body = f"https://sign-in.example/auth?state=s1&redirect_uri={quote(redirect, safe='')}"
+        return Canned(200, body.encode(), {"Content-Type": "text/plain"})
+
+    with RecordingServer() as recording:
+        recording.responses = [sign_in_url, Canned(status, b'{"code": "x", "message": "no"}')]
+        configuration = sdk.Configuration(host=recording.url, retries=0)
+        with pytest.raises((auth.LoginError, sdk.ApiException)) as caught:
+            auth.login(
+                configuration=configuration, paste=True, open_browser=False, read_input=read_input
+            )
+    assert [r.method for r in recording.requests] == ["GET", "POST"]
+    shown = shown_locals(caught.value)
+    assert "code=" in shown  # the frames were looked at
+    assert CODE[:16] not in shown, shown
+    assert_rich_hides(caught.value, CODE)
