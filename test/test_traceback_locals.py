@@ -173,14 +173,21 @@ def _assert_no_token(error: BaseException) -> None:
     assert_rich_hides(error, *MARKERS)
 
 
-def test_a_credential_file_with_one_malformed_login() -> None:
+@pytest.mark.parametrize("damage", ["a malformed login", "cut short"])
+def test_a_credential_file_that_is_not_valid(damage: str) -> None:
+    # One good login and one malformed entry; or the file cut short (not JSON at all).
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=300)
     store = auth.CredentialStore()
     good = auth.StoredCredentials("https://good.example/v1", LONG_ACCESS, LONG_REFRESH, expires)
     store.save(good)
-    document = json.loads(store.path.read_text())
-    document["logins"]["https://bad.example/v1"] = {"base_url": "https://bad.example/v1"}
-    store.path.write_text(json.dumps(document))
+    text = store.path.read_text()
+    if damage == "cut short":
+        text = text[: text.rindex("refresh_expires_at")]
+    else:
+        document = json.loads(text)
+        document["logins"]["https://bad.example/v1"] = {"base_url": "https://bad.example/v1"}
+        text = json.dumps(document)
+    store.path.write_text(text)
     with pytest.raises(auth.InvalidCredentialFileError) as caught:
         store.load_all()
     _assert_no_token(caught.value)
