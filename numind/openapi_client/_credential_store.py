@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Generator, Optional, cast
 
+from ._redact import Secret, SecretBytes
 from .exceptions import ApiTimeoutError, ApiValueError, OpenApiException
 from .models._token_syntax import NOT_A_TOKEN, is_b64token
 
@@ -442,26 +443,20 @@ class CredentialStore:
         try:
             if _POSIX:
                 self._check_file(self.path, os.fstat(fd), what="credential file")
-            data = _read_at_most(fd, _MAX_FILE_SIZE + 1)
+            # SecretBytes: the file's tokens are masked in the locals of a traceback.
+            data = SecretBytes(_read_at_most(fd, _MAX_FILE_SIZE + 1))
         finally:
             os.close(fd)
         if len(data) > _MAX_FILE_SIZE:
             raise self._corrupt()
         try:
-            document: Any = json.loads(data.decode("utf-8"))
-            logins: Any = (
-                cast("Dict[str, Any]", document).get("logins")
-                if isinstance(document, dict)
-                else None
-            )
-            if not isinstance(logins, dict):
-                raise ValueError("no logins")
-            entries = cast("Dict[str, Any]", logins)
-            parsed = {url: StoredCredentials.from_json(entry) for url, entry in entries.items()}
-            if any(url != credentials.base_url for url, credentials in parsed.items()):
-                raise ValueError("an entry is filed under another base URL")
+            parsed: Optional[Dict[str, StoredCredentials]] = _parse(data)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-            raise self._corrupt() from None
+            parsed = None
+        if parsed is None:
+            # Raised outside the except clause, so that it has no context: the frames of the
+            # parse (the file's text and documents, with every login's tokens) are gone.
+            raise self._corrupt()
         return parsed
 
     def _check_file(
@@ -489,11 +484,18 @@ class CredentialStore:
         )
 
     def _write(self, directory: _Directory, logins: Dict[str, StoredCredentials]) -> None:
-        document = {
-            "version": _FORMAT_VERSION,
-            "logins": {url: credentials.to_json() for url, credentials in logins.items()},
-        }
-        data = json.dumps(document, indent=2) + "\n"
+        # One expression, kept Secret: no local of this frame holds the tokens as plain text
+        # when the write fails (a full disk), the new ones of a refresh included.
+        data = Secret(
+            json.dumps(
+                {
+                    "version": _FORMAT_VERSION,
+                    "logins": {url: entry.to_json() for url, entry in logins.items()},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         prefix, suffix = _temporary_affixes(self.path)
         temporary = prefix + secrets.token_hex(8) + suffix
         # Created 0600, so the tokens are never readable by others; O_EXCL and O_NOFOLLOW,
@@ -555,6 +557,23 @@ def _make_directories(path: Path) -> None:
     for directory in reversed(missing):
         with contextlib.suppress(FileExistsError):  # made meanwhile, or a file: checked after
             os.mkdir(directory, 0o700)
+
+
+def _parse(data: bytes) -> Dict[str, StoredCredentials]:
+    """The logins of the file's bytes; ``ValueError`` (or ``RecursionError``) if it is not a
+    credential file. The caller raises outside its except clause: this frame's locals hold
+    every login's tokens."""
+    document: Any = json.loads(data.decode("utf-8"))
+    logins: Any = (
+        cast("Dict[str, Any]", document).get("logins") if isinstance(document, dict) else None
+    )
+    if not isinstance(logins, dict):
+        raise ValueError("no logins")
+    entries = cast("Dict[str, Any]", logins)
+    parsed = {url: StoredCredentials.from_json(entry) for url, entry in entries.items()}
+    if any(url != credentials.base_url for url, credentials in parsed.items()):
+        raise ValueError("an entry is filed under another base URL")
+    return parsed
 
 
 def _temporary_affixes(path: Path) -> tuple[str, str]:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, FrozenSet, Mapping, Optional, Sequence, Union, cast
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    Mapping,
+    Optional,
+    Sequence,
+    SupportsIndex,
+    Union,
+    cast,
+)
 
 __all__ = [
     "REDACTED",
@@ -45,12 +55,36 @@ class Secret(str):
     """A credential (a token, an ``Authorization`` value): the real value wherever a str is
     used, but ``<redacted>`` in ``repr``, so that the locals a traceback captures (Sentry,
     ``pytest -l``, rich's ``show_locals``, ``traceback`` with ``capture_locals``) never
-    show it. ``str()`` gives the real value back, as a plain str."""
+    show it. ``str()`` gives the real value back, as a plain str.
+
+    What is cut from it or made of it stays masked: a slice or an item (rich's
+    ``show_locals`` shows a long string as ``repr(value[:80])``), a concatenation, a format
+    (``format``, ``%``). Plain str methods (``encode``, ``strip``, ``join``) give plain
+    values, as they must where it is sent."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
         return REDACTED
+
+    def __getitem__(self, key: Any) -> Secret:
+        return Secret(str.__getitem__(self, key))
+
+    def __add__(self, other: str) -> Secret:
+        if not isinstance(other, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            return NotImplemented
+        return Secret(str.__add__(self, other))
+
+    def __radd__(self, other: str) -> Secret:
+        if not isinstance(other, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            return NotImplemented
+        return Secret(str.__add__(other, self))
+
+    def __format__(self, format_spec: str) -> Secret:
+        return Secret(str.__format__(self, format_spec))
+
+    def __mod__(self, values: Any) -> Secret:
+        return Secret(str.__mod__(self, values))
 
 
 class SecretBytes(bytes):
@@ -61,6 +95,23 @@ class SecretBytes(bytes):
 
     def __repr__(self) -> str:
         return f"<{len(self)} bytes>"
+
+    # A slice, a concatenation or a format stays masked (an item is an int, as of bytes).
+    def __getitem__(self, key: Union[SupportsIndex, slice]) -> Any:
+        if isinstance(key, slice):
+            return SecretBytes(bytes.__getitem__(self, key))
+        return bytes.__getitem__(self, key)
+
+    def __add__(self, other: Any) -> SecretBytes:
+        return SecretBytes(bytes.__add__(self, other))
+
+    def __radd__(self, other: Any) -> SecretBytes:
+        if not isinstance(other, bytes):  # a bytearray stays one, as it was
+            return NotImplemented
+        return SecretBytes(bytes.__add__(other, self))
+
+    def __mod__(self, values: Any) -> SecretBytes:
+        return SecretBytes(bytes.__mod__(self, values))
 
 
 def mask_secrets(body: Any) -> Any:

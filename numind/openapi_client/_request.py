@@ -100,7 +100,8 @@ class PreparedRequest(NamedTuple):
     def with_bearer(self, token: str) -> PreparedRequest:
         """This request signed with ``token`` (a stored login's access token)."""
         headers = dict(self.headers)
-        set_header(headers, "Authorization", Secret("Bearer " + token))
+        # str(): a Secret would concatenate through Secret.__radd__, a Python-level call.
+        set_header(headers, "Authorization", Secret("Bearer " + str(token)))
         return self._replace(headers=headers)
 
 

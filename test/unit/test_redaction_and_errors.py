@@ -229,3 +229,36 @@ def test_a_token_request_is_picked_by_its_type() -> None:
 def test_a_request_model_refuses_an_unknown_field() -> None:
     with pytest.raises(ValueError, match="Extra inputs are not permitted"):
         sdk.CreateOrUpdateUserToken.from_dict({"name": "a", "nme": "b"})
+
+
+def test_what_is_cut_from_or_made_of_a_secret_stays_masked() -> None:
+    # rich's show_locals shows a long string as repr(value[:80]): a slice must stay masked.
+    secret = Secret("Bearer " + "t" * 100)
+    made = [
+        secret[:80],
+        secret[7],
+        secret + "!",
+        "x: " + secret,
+        f"{secret:>120}",
+        format(secret),
+        Secret("%s=%d") % ("a", 1),
+    ]
+    for value in made:
+        assert type(value) is Secret and repr(value) == "<redacted>"
+    assert made[0] == "Bearer " + "t" * 73 and made[1] == "t" and made[3] == "x: " + secret
+    assert made[4] == secret.rjust(120) and made[6] == "a=1"
+    # The real value where a str is used: str(), encode, join, a plain format.
+    assert type(str(secret)) is str and str(secret[:6]) == "Bearer"
+    assert type(secret.encode()) is bytes and type("".join([secret])) is str
+    assert type(f"{secret}") is Secret and type("<%s>" % secret) is str  # noqa: UP031
+    # What str does not support stays refused as it was.
+    with pytest.raises(TypeError):
+        secret + 1  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        1 + secret  # type: ignore[operator]
+
+    body = SecretBytes(b'{"token": "' + b"t" * 100 + b'"}')
+    for value in (body[:80], body + b"!", b"x" + body, SecretBytes(b"%d") % 5):
+        assert type(value) is SecretBytes and repr(value) == f"<{len(value)} bytes>"
+    assert body[:3] == b'{"t' and body[0] == ord("{") and type(body[0]) is int
+    assert type(bytearray(b"x") + body) is bytearray  # a bytearray stays one

@@ -13,6 +13,7 @@ import webbrowser
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
+from .._redact import Secret
 from ._errors import LoginError
 from ._redirect import code_from_redirect
 
@@ -83,7 +84,7 @@ def code_from_paste(
     if not pasted:
         raise LoginError("Nothing was pasted: paste the URL your browser was sent to")
     if "?" not in pasted and "=" not in pasted:
-        return pasted  # the code alone, typed by the user
+        return Secret(pasted)  # the code alone, typed by the user
     query = parse_qs(urlsplit(pasted).query if "?" in pasted else pasted)
     return code_from_redirect(query, expected_state)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .._net import is_loopback
+from .._redact import Secret
 from ._errors import LoginError
 
 if TYPE_CHECKING:
@@ -80,8 +81,8 @@ def state_matches(query: Dict[str, List[str]], expected_state: Optional[str]) ->
 
 
 def code_from_redirect(query: Dict[str, List[str]], expected_state: Optional[str]) -> str:
-    """The ``code`` of a redirect to this sign-in; ``LoginError`` if its state is not this
-    sign-in's, the sign-in was refused, or there is no code."""
+    """The ``code`` of a redirect to this sign-in (a ``Secret``); ``LoginError`` if its state
+    is not this sign-in's, the sign-in was refused, or there is no code."""
     if not state_matches(query, expected_state):
         raise LoginError(STATE_MISMATCH)
     if "error" in query:
@@ -90,4 +91,4 @@ def code_from_redirect(query: Dict[str, List[str]], expected_state: Optional[str
     code = (query.get("code") or [""])[0]
     if not code:
         raise LoginError("The redirect has no code: paste the full URL your browser was sent to")
-    return code
+    return Secret(code)  # masked in the locals of a traceback, up to the token request
