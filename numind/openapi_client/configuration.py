@@ -365,7 +365,7 @@ class Configuration(LoggingSettings):
                 )
             url = url.replace("{" + name + "}", value)
         url = _checked_host(url, self.allow_insecure_http)
-        if self.proxy:
+        if self.proxy and not url.startswith("https://"):  # no call for the usual https
             _refuse_insecure_route(url, self.proxy, self.allow_insecure_http)
         return url
 
