@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -808,6 +809,63 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout() -> None:
             half.close()
         with Client(local_server) as client:  # it still serves
             assert authorization_url(client).startswith(local_server.origin)
+
+
+def _trickle(sock: socket.socket, data: bytes, every: float, give_up: float) -> Optional[float]:
+    """Send ``data`` a byte at a time, one each ``every`` seconds (each well within the idle
+    timeout); the seconds after which the server closed the connection, or None."""
+    started = time.monotonic()
+    for byte in data:
+        try:
+            sock.sendall(bytes([byte]))
+            readable, _, _ = select.select([sock], [], [], every)
+            if readable and sock.recv(1024) == b"":
+                return time.monotonic() - started
+        except OSError:  # reset, or a broken pipe: closed
+            return time.monotonic() - started
+        if time.monotonic() - started > give_up:
+            return None
+    return None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"GET /v1/api/auth/me HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 200,
+        b"POST /v1/api/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n" + b"{" * 200,
+    ],
+    ids=["headers", "body"],
+)
+def test_a_trickling_client_is_closed_within_the_request_timeout(data: bytes) -> None:
+    # Before: one byte before each idle timeout kept the connection (and its thread) for
+    # good, so max_connections such clients starved everyone.
+    with LocalServer(idle_timeout=2, request_timeout=1) as local_server:
+        with socket.create_connection((local_server.host, local_server.port), timeout=10) as sock:
+            # Past the request line first, in one go: the deadline runs from the first byte.
+            start = data.index(b"\n") + 1
+            sock.sendall(data[:start])
+            closed_after = _trickle(sock, data[start:], every=0.2, give_up=8)
+        assert closed_after is not None, "still open after 8 s"
+        assert 0.5 < closed_after < 4
+        with Client(local_server) as client:  # it still serves
+            assert authorization_url(client).startswith(local_server.origin)
+
+
+def test_the_request_timeout_leaves_an_idle_keep_alive_connection_alone() -> None:
+    # The deadline runs from a request's first byte: a connection idle between requests
+    # for longer is only held to the idle timeout.
+    with LocalServer(idle_timeout=5, request_timeout=0.5) as local_server:
+        connection = http.client.HTTPConnection(local_server.host, local_server.port, timeout=10)
+        try:
+            for _ in range(2):
+                connection.request("GET", "/v1/api/auth?redirectUri=http://127.0.0.1:1/cb")
+                assert connection.getresponse().read().startswith(b"http://")
+                time.sleep(1)
+        finally:
+            connection.close()
+        assert local_server.connections_opened == 1
+    with pytest.raises(ValueError, match="request_timeout must be positive"):
+        LocalServer(request_timeout=0)
 
 
 def connection_threads() -> int:

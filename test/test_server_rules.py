@@ -4,10 +4,13 @@ clock but the time each test passes. (Over real HTTP: ``test_local_server.py``.)
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from numind.openapi_client.testing._rules import ApiRules, Request, Response
+import pytest
+
+from numind.openapi_client.testing._rules import REALM_AUTH_PATH, ApiRules, Request, Response
 
 NOW = 1_750_000_000.0
 REDIRECT_URI = "http://127.0.0.1:8000/callback"
@@ -72,3 +75,120 @@ def test_the_sign_in_page_allows_only_the_patterns_given() -> None:
     api = rules(redirect_uris=["http://127.0.0.1:8000/*"])
     assert sign_in_page(api, REDIRECT_URI).status == 302
     assert sign_in_page(api, "http://127.0.0.1:9000/callback").status == 400
+
+
+# -- what the server holds is bounded (issue 20, item 7) -------------------------------
+
+
+def sign_in_as(api: ApiRules, login_hint: str, now: float = NOW) -> Response:
+    query = urlencode(
+        {"redirect_uri": REDIRECT_URI, "response_type": "code", "login_hint": login_hint}
+    )
+    return api.handle(Request("GET", f"{REALM_AUTH_PATH}?{query}"), now)
+
+
+def refresh(api: ApiRules, refresh_token: str, now: float = NOW) -> Response:
+    body = {"type": "ai.numind.extract.shared.TokenRefreshRequest", "token": refresh_token}
+    request = Request(
+        "POST", "/v1/api/auth/token", None, json.dumps(body).encode(), "application/json"
+    )
+    return api.handle(request, now)
+
+
+def test_many_distinct_login_hints_keep_the_users_and_codes_bounded() -> None:
+    # Before: each new login_hint kept its user (and, until it expired, its code) for
+    # good; 3,000 hints of 60 KiB took the server from 22 to 199 MiB.
+    from numind.openapi_client.testing import _rules
+
+    api = rules()
+    visits = max(3_000, _rules.MAX_USERS + 1_000)
+    hint_length = _rules.MAX_LOGIN_HINT_LENGTH - len("@example.com") - 6
+    last = ""
+    for i in range(visits):
+        last = code_of(sign_in_as(api, f"{i:06d}" + "u" * hint_length + "@example.com"))
+    assert len(api._users) <= _rules.MAX_USERS < visits
+    assert len(api._codes) <= _rules.MAX_CODES < visits
+    # The newest code still works, and a user dropped from memory gets the same id back.
+    tokens = json.loads(exchange(api, last, NOW).body)
+    assert me(api, tokens["token"], NOW) == 200
+    first = "000000" + "u" * hint_length + "@example.com"
+    tokens = json.loads(exchange(api, code_of(sign_in_as(api, first)), NOW).body)
+    created = api.handle(
+        Request(
+            "POST",
+            "/v1/api/auth/user-tokens",
+            f"Bearer {tokens['token']}",
+            b'{"name": "k"}',
+            "application/json",
+        ),
+        NOW,
+    )
+    assert json.loads(created.body)["userId"] == str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "local-server:user:" + first)
+    )
+
+
+def test_a_too_long_login_hint_is_refused_with_an_error_page() -> None:
+    from numind.openapi_client.testing import _rules
+
+    api = rules()
+    longest = "u" * (_rules.MAX_LOGIN_HINT_LENGTH - len("@example.com")) + "@example.com"
+    assert sign_in_as(api, longest).status == 302
+    page = sign_in_as(api, "u" + longest)
+    assert (page.status, page.content_type) == (400, "text/html; charset=utf-8")
+    assert not page.headers and b"Invalid parameter: login_hint" in page.body
+    assert len(api._users) == 1
+
+
+def test_sessions_and_access_tokens_are_bounded_oldest_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from numind.openapi_client.testing import _rules
+
+    monkeypatch.setattr(_rules, "MAX_SESSIONS", 3)
+    monkeypatch.setattr(_rules, "MAX_ACCESS_TOKENS", 4)
+    api = rules()
+    sessions = [
+        json.loads(exchange(api, code_of(sign_in_page(api, REDIRECT_URI)), NOW).body)
+        for _ in range(5)
+    ]
+    # Ending the oldest sessions ended their access tokens too.
+    assert len(api._sessions) == 3 and len(api._access_tokens) == 3
+    assert refresh(api, sessions[0]["refreshToken"]).status == 400
+    assert me(api, sessions[0]["token"], NOW) == 401
+    # Two refreshes make five live access tokens: the oldest goes.
+    latest = sessions[-1]["refreshToken"]
+    for _ in range(2):
+        answer = refresh(api, latest)
+        assert answer.status == 200
+        latest = json.loads(answer.body)["refreshToken"]
+    assert len(api._access_tokens) == 4
+    assert me(api, sessions[2]["token"], NOW) == 401
+    assert me(api, sessions[3]["token"], NOW) == 200
+
+
+def test_user_tokens_are_refused_past_their_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from numind.openapi_client.testing import _rules
+
+    monkeypatch.setattr(_rules, "MAX_USER_TOKENS_PER_USER", 2)
+    monkeypatch.setattr(_rules, "MAX_USER_TOKENS", 3)
+    api = rules()
+
+    def create(email: str) -> Response:
+        tokens = json.loads(exchange(api, code_of(sign_in_as(api, email)), NOW).body)
+        return api.handle(
+            Request(
+                "POST",
+                "/v1/api/auth/user-tokens",
+                f"Bearer {tokens['token']}",
+                b'{"name": "k"}',
+                "application/json",
+            ),
+            NOW,
+        )
+
+    assert [create("a@example.com").status for _ in range(3)] == [200, 200, 409]
+    assert json.loads(create("a@example.com").body)["code"] == "CONFLICT"
+    assert [create("b@example.com").status for _ in range(2)] == [200, 409]
+    assert b"holds 3 user tokens" in create("c@example.com").body
+    assert len(api._user_tokens) == 3

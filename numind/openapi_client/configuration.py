@@ -23,6 +23,7 @@ from typing import (
 from urllib.parse import urlsplit
 
 import urllib3
+from urllib3.util import parse_url
 
 from numind import __version__
 
@@ -100,7 +101,11 @@ class Configuration(LoggingSettings):
     :param cert_file: client certificate (PEM) for mutual TLS.
     :param key_file: private key of ``cert_file``.
     :param verify_ssl: verify the server's TLS certificate (keep it on outside tests).
-    :param proxy: URL of an HTTP(S) proxy; ``proxy_headers`` are sent to it.
+    :param proxy: URL of an HTTP(S) proxy; ``proxy_headers`` are sent to it. With a plain
+        ``http://`` host the proxy reads each request whole, token included, so it must be
+        on this machine (loopback) unless ``allow_insecure_http`` is set: a proxy on
+        another machine is refused with ``ApiValueError`` (checked when the host or the
+        proxy is given here, and when a client is made).
     :param connection_pool_maxsize: connections per host; when not set, 5 per CPU for the
         sync client (for its threads) and 100 for the async client (for its tasks, as
         aiohttp's own default).
@@ -192,6 +197,7 @@ class Configuration(LoggingSettings):
         self.tls_server_name = tls_server_name
         self.proxy = proxy
         self.proxy_headers = dict(proxy_headers) if proxy_headers else None
+        self._refuse_insecure_proxy()
         self.connection_pool_maxsize = connection_pool_maxsize
         self.max_response_size = max_response_size
         self.socket_options = socket_options
@@ -316,9 +322,17 @@ class Configuration(LoggingSettings):
     @host.setter
     def host(self, value: str) -> None:
         self._base_path = _checked_host(value, self.allow_insecure_http)
+        if self.proxy:
+            _refuse_insecure_route(self._base_path, self.proxy, self.allow_insecure_http)
         self.server_index = None
         # A stored login is only ever sent to the base URL it was made for.
         self._stored_login = _UNREAD
+
+    def _refuse_insecure_proxy(self) -> None:
+        """Refuse a plain ``http://`` host reached through a proxy on another machine (run
+        when a client is made, and when the host or the proxy is set here)."""
+        if self.proxy:
+            _refuse_insecure_route(self.host, self.proxy, self.allow_insecure_http)
 
     def get_host_settings(self) -> List[Dict[str, Any]]:
         """The servers of the API, as in the OpenAPI document."""
@@ -350,7 +364,10 @@ class Configuration(LoggingSettings):
                     f"Invalid value {value!r} for host variable {name!r}: use one of {allowed}"
                 )
             url = url.replace("{" + name + "}", value)
-        return _checked_host(url, self.allow_insecure_http)
+        url = _checked_host(url, self.allow_insecure_http)
+        if self.proxy and not url.startswith("https://"):  # no call for the usual https
+            _refuse_insecure_route(url, self.proxy, self.allow_insecure_http)
+        return url
 
     # -- authentication -----------------------------------------------------------------
 
@@ -498,6 +515,39 @@ def _checked_host(host: str, allow_insecure_http: bool = False) -> str:
             "trust on a network you trust, Configuration(allow_insecure_http=True)"
         )
     return host.rstrip("/")
+
+
+def _refuse_insecure_route(url: str, proxy: Optional[str], allow_insecure_http: bool) -> None:
+    """Refuse a plain ``http://`` request that would leave this machine: to ``url`` itself
+    when it was built by hand (``param_serialize(_host=...)``, never checked as a host), or
+    to ``proxy``, a proxy on another machine, which reads a plain http request whole
+    ("127.0.0.1" in the URL is then the proxy's own machine). ``allow_insecure_http``
+    allows both; https (tunnelled through any proxy) is never refused here."""
+    if allow_insecure_http or url.startswith("https://"):
+        return
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return
+    hostname = parts.hostname or ""
+    if not is_loopback(hostname):
+        raise ApiValueError(
+            f"Refusing plain http:// to {hostname!r}, which is not this machine: the token "
+            "and every answer would cross the network unencrypted, for anyone on the path "
+            f"to read and change. Use https://{hostname}..., or, only for a server you "
+            "trust on a network you trust, Configuration(allow_insecure_http=True)"
+        )
+    if proxy:
+        proxy_host = parse_url(proxy).host or ""
+        if not is_loopback(proxy_host):
+            # Only the proxy's host is shown: its URL may carry a user and password.
+            raise ApiValueError(
+                f"Refusing plain http:// to {hostname!r} through the proxy {proxy_host!r}, "
+                "which is not this machine: the proxy reads a plain http request whole, "
+                "token included, and crosses the network with it unencrypted; "
+                f"{hostname!r} then names the proxy's own machine. Use an https:// host, "
+                "a proxy on this machine, or, only for a proxy you trust on a network you "
+                "trust, Configuration(allow_insecure_http=True)"
+            )
 
 
 def _env_token() -> Optional[str]:

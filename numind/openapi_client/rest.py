@@ -187,6 +187,7 @@ class RESTClientObject:
 
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
+            configuration._refuse_insecure_proxy()  # pyright: ignore[reportPrivateUsage]
             proxy_url, proxy_headers = proxy_settings(
                 configuration.proxy, configuration.proxy_headers
             )

@@ -386,6 +386,7 @@ class RESTClientObject:
         self._proxy: Optional[str] = None
         self._proxy_headers: Optional[Dict[str, str]] = None
         if configuration.proxy:
+            configuration._refuse_insecure_proxy()  # pyright: ignore[reportPrivateUsage]
             self._proxy, self._proxy_headers = proxy_settings(
                 configuration.proxy, configuration.proxy_headers
             )

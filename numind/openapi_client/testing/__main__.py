@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence
 from numind.openapi_client.testing._server import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
     LocalServer,
 )
 
@@ -57,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="connections served at once (default: %(default)s)",
     )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="S",
+        help="close a connection whose request has not arrived whole this long after its "
+        "first byte (default: %(default)g)",
+    )
     parser.add_argument("--certfile", help="serve HTTPS with this PEM certificate chain")
     parser.add_argument("--keyfile", help="private key for --certfile, if not in it")
     parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
@@ -85,6 +94,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             verbose=args.verbose,
             idle_timeout=args.idle_timeout,
             max_connections=args.max_connections,
+            request_timeout=args.request_timeout,
         )
     except ValueError as exc:
         parser.error(str(exc))

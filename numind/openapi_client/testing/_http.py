@@ -6,6 +6,7 @@ Nothing here knows the API: a request is framed into a ``Request``, answered by
 """
 
 import contextlib
+import io
 import selectors
 import socket
 import socketserver
@@ -24,6 +25,7 @@ from numind.openapi_client.testing._rules import ApiRules, Request, Response, er
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_REQUEST_TIMEOUT",
     "Exchange",
     "HttpServer",
     "HttpServer6",
@@ -37,6 +39,10 @@ MAX_LINE_SIZE = 65536
 DEFAULT_IDLE_TIMEOUT = 60.0
 #: Connections served at once; more wait in the listen backlog until one closes.
 DEFAULT_MAX_CONNECTIONS = 256
+#: Seconds that a whole request may take to arrive, from its first byte to the end of its
+#: body (and that a TLS handshake may take): a client that sends a byte now and then, each
+#: within the idle timeout, is still closed then, and cannot hold a connection for good.
+DEFAULT_REQUEST_TIMEOUT = 30.0
 
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
@@ -70,6 +76,33 @@ class Service:
         return self.rules.handle(request, self.clock())
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The reads of one connection: each waits at most the idle timeout and, while a
+    request is arriving (``deadline`` set, a ``time.monotonic()`` value), no later than
+    the deadline of that whole request."""
+
+    def __init__(self, sock: socket.socket, idle_timeout: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._idle_timeout = idle_timeout
+        self.deadline: Optional[float] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is None:
+            return self._sock.recv_into(buffer)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request did not arrive whole within its deadline")
+        self._sock.settimeout(min(self._idle_timeout, remaining))
+        try:
+            return self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(self._idle_timeout)
+
+
 class _FramingError(Exception):
     """The request body cannot be delimited: answer with an error and close."""
 
@@ -97,14 +130,42 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.service
 
     def setup(self) -> None:
-        assert isinstance(self.server, HttpServer)
-        # Every read waits at most this long: an idle connection (or one stuck in the
-        # middle of a request, or of its TLS handshake) is closed, and its thread ends.
-        self.request.settimeout(self.server.idle_timeout)
+        server = self.server
+        assert isinstance(server, HttpServer)
         if isinstance(self.request, ssl.SSLSocket):
-            # In this thread rather than at accept, so a slow client blocks no one else.
+            # In this thread rather than at accept, so a slow client blocks no one else;
+            # the timeout bounds the whole handshake (one deadline for all its reads).
+            self.request.settimeout(min(server.idle_timeout, server.request_timeout))
             self.request.do_handshake()
+        # Every read waits at most this long: an idle connection (or one stuck in the
+        # middle of a request) is closed, and its thread ends.
+        self.request.settimeout(server.idle_timeout)
         super().setup()
+        # And a request that has begun must arrive whole within request_timeout.
+        self.rfile.close()  # the socket's own file; the socket stays open
+        self._reader = _DeadlineReader(self.request, server.idle_timeout)
+        self._buffered = io.BufferedReader(self._reader)
+        self.rfile = self._buffered
+
+    def handle_one_request(self) -> None:
+        server = self.server
+        assert isinstance(server, HttpServer)
+        reader = self._reader
+        reader.deadline = None
+        try:
+            begun = self._buffered.peek(1)  # the first byte (or one already read): idle till then
+        except TimeoutError as exc:
+            self.log_error("Request timed out: %r", exc)
+            self.close_connection = True
+            return
+        if not begun:  # the client closed the connection
+            self.close_connection = True
+            return
+        reader.deadline = time.monotonic() + server.request_timeout
+        try:
+            super().handle_one_request()  # a timeout closes the connection
+        finally:
+            reader.deadline = None
 
     def _dispatch(self) -> None:
         try:
@@ -257,11 +318,13 @@ class HttpServer(ThreadingHTTPServer):
         verbose: bool,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         self.service = service
         self.ssl_context = ssl_context
         self.verbose = verbose
         self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
         self.max_connections = max_connections
         self._stopping = False
         self._tracking_lock = threading.Lock()

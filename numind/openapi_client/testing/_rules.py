@@ -43,6 +43,21 @@ REFRESH_REQUEST_TYPE = "ai.numind.extract.shared.TokenRefreshRequest"
 USER_TOKEN_LIFETIME = 365 * 24 * 60 * 60
 USER_TOKEN_PREFIX = "nm_"
 MAX_TOKEN_NAME_LENGTH = 100
+#: The longest ``login_hint`` the sign-in page takes: an email address has at most 254
+#: characters (RFC 5321); a longer one is refused with an error page (400).
+MAX_LOGIN_HINT_LENGTH = 254
+#: What the server holds at most, so that no stream of requests exhausts its memory (each
+#: cap is a few MiB at most). Past a cap the oldest entry goes first: a user (the id of a
+#: user is derived from the email, so one signed in again gets the same id back), a
+#: sign-in code not yet exchanged, a session (its refresh token), an access token.
+MAX_USERS = 1_000
+MAX_CODES = 1_000
+MAX_SESSIONS = 10_000
+MAX_ACCESS_TOKENS = 10_000
+#: User tokens (API keys) are never dropped: past either cap, creating one is refused
+#: (409 CONFLICT) until one is deleted.
+MAX_USER_TOKENS_PER_USER = 1_000
+MAX_USER_TOKENS = 10_000
 
 _BAD_BODY = "Invalid value for: body"
 _BAD_REDIRECT_URI = "Invalid value for: query parameter redirectUri"
@@ -328,6 +343,8 @@ class ApiRules:
     def _principal(self, email: str) -> _Principal:
         user_id = self._users.get(email)
         if user_id is None:
+            if len(self._users) >= MAX_USERS:
+                del self._users[next(iter(self._users))]
             user_id = self._users[email] = _user_id(email)
         return _Principal(email, user_id)
 
@@ -361,12 +378,19 @@ class ApiRules:
             return _error_page("Invalid parameter: redirect_uri")
         if _first(query, "response_type") != "code":
             return _error_page("Unsupported response type")
-        email = normalize_email(_first(query, "login_hint") or "") or self._default_email
+        login_hint = _first(query, "login_hint") or ""
+        if len(login_hint) > MAX_LOGIN_HINT_LENGTH:
+            return _error_page(
+                f"Invalid parameter: login_hint (longer than {MAX_LOGIN_HINT_LENGTH} characters)"
+            )
+        email = normalize_email(login_hint) or self._default_email
         state = _first(query, "state")
         code = secrets.token_urlsafe(32)
         with self.lock:
             self._prune(call.now)
             self._principal(email)
+            if len(self._codes) >= MAX_CODES:  # the oldest (all live as long): dropped
+                del self._codes[next(iter(self._codes))]
             self._codes[code] = _Code(email, redirect_uri, call.now + self._code_ttl)
         params = [("code", code)]
         if state is not None:
@@ -393,6 +417,8 @@ class ApiRules:
                 if grant is None or now >= grant.expires_at or grant.redirect_uri != redirect_uri:
                     return _bad_body()
                 session = _Session(secrets.token_hex(8), grant.email)
+                if len(self._sessions) >= MAX_SESSIONS:
+                    self._end_session(next(iter(self._sessions.values())))
                 self._sessions[session.id] = session
             elif kind == REFRESH_REQUEST_TYPE:
                 self.refresh_requests += 1
@@ -431,6 +457,11 @@ class ApiRules:
     def _issue(self, session: _Session, now: float) -> Dict[str, Any]:
         access_token = secrets.token_urlsafe(32)
         expires_at = now + self._access_token_ttl
+        if len(self._access_tokens) >= MAX_ACCESS_TOKENS:
+            oldest = next(iter(self._access_tokens))
+            owner = self._sessions.get(self._access_tokens.pop(oldest).session_id)
+            if owner is not None:
+                owner.access_tokens.discard(oldest)
         self._access_tokens[access_token] = _AccessToken(session.id, session.email, expires_at)
         session.access_tokens.add(access_token)
         session.refresh_token = secrets.token_urlsafe(48)
@@ -482,7 +513,11 @@ class ApiRules:
         name = _parse_token_name(call.body)
         if name is None:
             return _bad_body()
+        user_id = call.principal.user_id
         with self.lock:
+            refusal = self._user_token_refusal(user_id)
+            if refusal is not None:
+                return error_response(409, "CONFLICT", refusal)
             created_at = int(call.now)
             token = _UserToken(
                 id=str(uuid.uuid4()),
@@ -496,6 +531,15 @@ class ApiRules:
             self._user_tokens[token.id] = token
             self._user_token_secrets[token.secret] = token.id
             return _json(200, token.to_json())
+
+    def _user_token_refusal(self, user_id: str) -> Optional[str]:
+        """Why no user token can be created now, if it cannot: one of the caps is reached."""
+        if len(self._user_tokens) >= MAX_USER_TOKENS:
+            return f"This server holds {MAX_USER_TOKENS} user tokens, its most: delete one first"
+        owned = sum(1 for t in self._user_tokens.values() if t.user_id == user_id)
+        if owned >= MAX_USER_TOKENS_PER_USER:
+            return f"At most {MAX_USER_TOKENS_PER_USER} user tokens per user: delete one first"
+        return None
 
     def update_user_token(self, call: _Call) -> Response:
         assert call.principal is not None

@@ -18,6 +18,7 @@ from numind.openapi_client._net import is_loopback
 from numind.openapi_client.testing._http import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
     Exchange,
     HttpServer,
     HttpServer6,
@@ -33,7 +34,13 @@ from numind.openapi_client.testing._rules import (
     REALM_AUTH_PATH as REALM_AUTH_PATH,  # where the sign-in page is (the traffic validator's)
 )
 
-__all__ = ["DEFAULT_IDLE_TIMEOUT", "DEFAULT_MAX_CONNECTIONS", "Exchange", "LocalServer"]
+__all__ = [
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "Exchange",
+    "LocalServer",
+]
 
 
 _Self = TypeVar("_Self", bound="LocalServer")
@@ -43,8 +50,10 @@ class LocalServer:
     """A local, in-memory NuExtract authentication API over real HTTP/1.1.
 
     ``url`` (with the ``/v1`` base path) is what a client takes as its host. A connection
-    that stays idle for ``idle_timeout`` seconds is closed; at most ``max_connections`` are
-    served at once (a thread each), and more wait until one closes. Bind it to loopback
+    that stays idle for ``idle_timeout`` seconds is closed, and so is one whose request
+    (from its first byte to the end of its body) has not arrived whole within
+    ``request_timeout`` seconds; at most ``max_connections`` are served at once (a thread
+    each), and more wait until one closes. Bind it to loopback
     (the default): its sign-in page signs anyone in as any user.
 
     ``get_api_auth`` answers for any non-empty redirect URI, as the real API does; it is
@@ -68,6 +77,7 @@ class LocalServer:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         redirect_uris: Optional[Sequence[str]] = None,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         for name, ttl in (
             ("access_token_ttl", access_token_ttl),
@@ -75,6 +85,7 @@ class LocalServer:
             ("code_ttl", code_ttl),
             ("idle_timeout", idle_timeout),
             ("max_connections", max_connections),
+            ("request_timeout", request_timeout),
         ):
             if not ttl > 0:  # a lifetime, or a limit
                 raise ValueError(f"{name} must be positive, got {ttl}")
@@ -87,6 +98,7 @@ class LocalServer:
         self._verbose = verbose
         self._idle_timeout = idle_timeout
         self._max_connections = int(max_connections)
+        self._request_timeout = request_timeout
         if isinstance(redirect_uris, str):
             raise TypeError("redirect_uris must be a list of URIs (or patterns), not one str")
         self._rules = ApiRules(
@@ -255,6 +267,7 @@ class LocalServer:
                 self._verbose,
                 self._idle_timeout,
                 self._max_connections,
+                self._request_timeout,
             )
             self._bound_port = int(httpd.server_address[1])
             if not is_loopback(self._host):
