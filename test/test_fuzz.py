@@ -47,7 +47,9 @@ RUNS = {
             ("PUT", "/api/auth/user-tokens/{id}"),
             ("DELETE", "/api/auth/user-tokens/{id}"),
             ("POST", "/api/auth/token"),
-            ("POST", "/api/auth/token (refresh)"),
+            # The refresh, the last step of the login links, is asserted by the run below,
+            # which gives those links the whole budget: with 25 examples and this seed,
+            # schemathesis 4.30 (the newest on Python 3.10) does not reach it here.
         ],
     ),
     # The login links only, so that their sequences get the stateful phase's whole budget.
