@@ -299,6 +299,11 @@ class CallRetries:
     was due after the 2 s deadline``).
     """
 
+    #: An attempt was sent and may have been processed, its answer lost (a read error, a 502
+    #: or 504): a DELETE answered 404 since succeeded, and a failure says so. A class
+    #: default, set on the instance only then, so that a call's setup does no more work.
+    maybe_processed = False
+
     def __init__(
         self,
         policy: Retry,
@@ -313,9 +318,6 @@ class CallRetries:
         self.url = url
         self.cool_downs = cool_downs
         self.retries = 0
-        #: An attempt was sent and may have been processed, its answer lost (a read error,
-        #: a 502 or 504): a DELETE answered 404 since succeeded, and a failure says so.
-        self.maybe_processed = False
         #: Under ``RetryPolicy`` itself a success is never retried nor a cool-down.
         self._usual = type(policy) is RetryPolicy
 
