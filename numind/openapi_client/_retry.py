@@ -297,6 +297,9 @@ class CallRetries:
     client-wide cool-down. A wait that would pass the deadline is not begun: the call ends
     at once with its last error, whose ``retry_note`` says why (``gave up: the next retry
     was due after the 2 s deadline``).
+
+    After an attempt that may have been processed (``maybe_processed``), a ``404`` to a
+    DELETE is the call's success, and a failure's note says so.
     """
 
     #: An attempt was sent and may have been processed, its answer lost (a read error, a 502
