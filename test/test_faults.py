@@ -136,3 +136,17 @@ def test_a_huge_list_is_decoded(name: str, twin: Twin) -> None:
     outcome = outcome_of(name, twin)
     assert len(outcome.value) == 20_000
     assert outcome.value[-1].id == "t19999"
+
+
+def test_a_delete_whose_answer_was_lost_succeeds_on_the_404_of_its_retry(twin: Twin) -> None:
+    outcome = outcome_of("reset after processing, then 404, DELETE", twin)
+
+    assert outcome.error is None, outcome.error
+    assert outcome.value is None
+    (message,) = outcome.retry_logs
+    assert message.startswith("retry 1 of DELETE in "), message
+    assert message.endswith("after ProtocolError on DELETE /v1/api/auth/user-tokens/t1"), message
+    # A first attempt answered 404 still fails: nothing says the key was there.
+    error = outcome_of("404, DELETE", twin).error
+    assert isinstance(error, sdk.NotFoundException)
+    assert error.retry_note is None

@@ -21,7 +21,13 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Collection, Dict, Mapping, Optional, Tuple, Union
 
-from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError
+from urllib3.exceptions import (
+    HTTPError,
+    InvalidHeader,
+    MaxRetryError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from ._redact import redact_url
@@ -59,6 +65,15 @@ _jitter = random.random
 
 #: Retries of a call when ``Configuration.retries`` is not set.
 DEFAULT_RETRIES = 2
+
+#: The errors of an attempt that was sent and may have been processed, its answer lost
+#: (urllib3's read errors: a reset or a timeout after the request was written).
+MAYBE_PROCESSED_ERRORS = (ReadTimeoutError, ProtocolError)
+#: The statuses of a gateway that passed the request on and lost the answer: it may have
+#: been processed too.
+MAYBE_PROCESSED_STATUSES = frozenset({502, 504})
+#: The note of a call that failed after an attempt that may have been processed.
+MAYBE_PROCESSED_NOTE = "an earlier attempt may have been processed"
 
 
 class RetryPolicy(Retry):
@@ -197,6 +212,14 @@ def to_retry(value: Union[int, Retry, None]) -> Retry:
         settings.update(raise_on_status=False, redirect=False)
         return RetryPolicy(**settings)
     if isinstance(value, Retry):
+        if not isinstance(value, RetryPolicy) and _retries_post(value.allowed_methods):
+            raise ApiValueError(
+                f"Invalid retries {value!r}: its allowed_methods="
+                f"{_shown_methods(value.allowed_methods)} would send a POST again that may "
+                "have been processed (a second API key, say). Give allowed_methods without "
+                "POST, such as RetryPolicy.ALLOWED_METHODS, or subclass RetryPolicy, which "
+                "retries a POST only on 429"
+            )
         return value.new(raise_on_status=False, redirect=False)
     if isinstance(value, bool) or not isinstance(value, int):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise ApiTypeError(
@@ -208,6 +231,20 @@ def to_retry(value: Union[int, Retry, None]) -> Retry:
             f"Invalid retries {value!r}: give a number of retries >= 0 (0 turns retries off)"
         )
     return RetryPolicy(value)
+
+
+def _retries_post(allowed_methods: Optional[Collection[str]]) -> bool:
+    """Whether a ``Retry`` with these ``allowed_methods`` retries a POST on a read error or
+    a status (None: every method)."""
+    if allowed_methods is None:
+        return True
+    return any(method.upper() == "POST" for method in allowed_methods)
+
+
+def _shown_methods(allowed_methods: Optional[Collection[str]]) -> str:
+    if allowed_methods is None:
+        return "None (every method)"
+    return repr(sorted(allowed_methods))
 
 
 #: ``Retry-After`` longer than this is cut to it, for a policy that sets no cap of its own.
@@ -260,7 +297,15 @@ class CallRetries:
     client-wide cool-down. A wait that would pass the deadline is not begun: the call ends
     at once with its last error, whose ``retry_note`` says why (``gave up: the next retry
     was due after the 2 s deadline``).
+
+    After an attempt that may have been processed (``maybe_processed``), a ``404`` to a
+    DELETE is the call's success, and a failure's note says so.
     """
+
+    #: An attempt was sent and may have been processed, its answer lost (a read error, a 502
+    #: or 504): a DELETE answered 404 since succeeded, and a failure says so. A class
+    #: default, set on the instance only then, so that a call's setup does no more work.
+    maybe_processed = False
 
     def __init__(
         self,
@@ -304,8 +349,9 @@ class CallRetries:
 
     def after_error(self, error: ApiConnectionError) -> float:
         """The wait before retrying after ``error``; raises ``error`` when it is not retried."""
+        cause = _policy_error(error)
         try:
-            self.policy = self.policy.increment(self.method, self._path, error=_policy_error(error))
+            self.policy = self.policy.increment(self.method, self._path, error=cause)
         except Exception:  # MaxRetryError, or the error itself: this one is not retried
             error.retry_note = self._exhausted()
             raise error from error.__cause__
@@ -315,6 +361,8 @@ class CallRetries:
             if self.deadline.remaining() > 0:
                 error.retry_note = self._past_deadline()
             raise error from error.__cause__
+        if isinstance(cause, MAYBE_PROCESSED_ERRORS):
+            self.maybe_processed = True
         return wait
 
     def after_response(self, response: Any) -> Optional[float]:
@@ -326,6 +374,9 @@ class CallRetries:
         status = response.status
         if status < 300 and self._usual:
             return None  # the usual answer: a success under the SDK's own rules
+        if status == 404 and self.maybe_processed and self.method.upper() == "DELETE":
+            self._deleted_before(response)
+            return None
         headers = response.headers
         retry_after = None
         if headers.get("Retry-After") and self.policy.respect_retry_after_header:
@@ -344,7 +395,16 @@ class CallRetries:
         wait = self._wait(self.policy.get_backoff_time() if retry_after is None else retry_after)
         if wait is None:
             response.retry_note = self._past_deadline(retry_after)
+        elif status in MAYBE_PROCESSED_STATUSES:
+            self.maybe_processed = True
         return wait
+
+    def _deleted_before(self, response: Any) -> None:
+        """A 404 to the retry of a DELETE whose earlier attempt may have been processed: that
+        attempt deleted it, and the call succeeds (204, no content)."""
+        note = f"404 on retry {self.retries}: an earlier attempt, its answer lost, deleted it"
+        logger.info("%s %s succeeded: %s", self.method, redact_url(self._path), note)
+        response.status, response.reason, response.retry_note = 204, "No Content", note
 
     # -- the arithmetic -----------------------------------------------------------------
 
@@ -376,15 +436,21 @@ class CallRetries:
     def _exhausted(self) -> Optional[str]:
         if not self.retries:
             return None
-        return f"gave up after {self.retries} {'retry' if self.retries == 1 else 'retries'}"
+        return self._noted(
+            f"gave up after {self.retries} {'retry' if self.retries == 1 else 'retries'}"
+        )
 
     def _past_deadline(self, retry_after: Optional[float] = None) -> str:
         if retry_after is not None:
-            return (
+            return self._noted(
                 f"gave up: the server asked to wait {retry_after:g} s (Retry-After), past "
                 f"{self.deadline.describe()}"
             )
-        return f"gave up: the next retry was due after {self.deadline.describe()}"
+        return self._noted(f"gave up: the next retry was due after {self.deadline.describe()}")
+
+    def _noted(self, note: str) -> str:
+        """``note``, and that an earlier attempt may have been processed if one may."""
+        return f"{note}; {MAYBE_PROCESSED_NOTE}" if self.maybe_processed else note
 
     def _cooling_down(self, asked_by: Any, left: float) -> TooManyRequestsException:
         error = ApiException.from_response(http_resp=asked_by, body=None, data=None)

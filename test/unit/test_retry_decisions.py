@@ -12,7 +12,7 @@ from typing import Any, List, Optional
 import pytest
 import urllib3
 from unit_fakes import FakeClock, FakeResponse
-from urllib3.exceptions import ConnectTimeoutError, ProtocolError, SSLError
+from urllib3.exceptions import ConnectTimeoutError, ProtocolError, ReadTimeoutError, SSLError
 
 import numind.openapi_client as sdk
 from numind.openapi_client import _retry
@@ -356,3 +356,130 @@ def test_to_retry_refuses_what_is_not_a_number_of_retries(value: Any) -> None:
 def test_to_retry_refuses_a_negative_number() -> None:
     with pytest.raises(sdk.ApiValueError, match="give a number of retries >= 0"):
         to_retry(-1)
+
+
+# -- a DELETE whose earlier attempt may have been processed -----------------------------
+
+
+def test_a_404_to_the_retry_of_a_delete_that_may_have_been_processed_is_success(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    call = retries("DELETE")
+    assert call.after_error(failure(ProtocolError("reset after sending"))) == 0.5
+    gone = status(404)
+    with caplog.at_level(logging.INFO, logger="numind.openapi_client"):
+        assert call.after_response(gone) is None
+    assert (gone.status, gone.reason) == (204, "No Content")
+    note = "404 on retry 1: an earlier attempt, its answer lost, deleted it"
+    assert gone.retry_note == note
+    (record,) = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert record.getMessage() == f"DELETE /v1/api/auth/me succeeded: {note}"
+    # A gateway that lost the answer (504) counts as well.
+    call = retries("DELETE")
+    assert call.after_response(status(504)) == 0.5
+    after_gateway = status(404)
+    assert call.after_response(after_gateway) is None
+    assert after_gateway.status == 204
+
+
+def test_a_404_to_a_delete_that_cannot_have_been_processed_still_fails(clock: FakeClock) -> None:
+    first = status(404)
+    assert retries("DELETE").after_response(first) is None
+    assert (first.status, first.retry_note) == (404, None)
+    # The earlier attempt was not sent (refused, connect timeout) or not processed (503).
+    for earlier in (ConnectTimeoutError("connect"), None):
+        call = retries("DELETE")
+        if earlier is None:
+            assert call.after_response(status(503)) == 0.5
+        else:
+            assert call.after_error(failure(earlier)) == 0.5
+        not_found = status(404)
+        assert call.after_response(not_found) is None
+        assert (not_found.status, not_found.retry_note) == (404, "gave up after 1 retry")
+    # Another method: a 404 to a GET or PUT is an answer, not an earlier success.
+    for method in ("GET", "PUT"):
+        call = retries(method)
+        assert call.after_error(failure(ProtocolError("reset"))) == 0.5
+        answer = status(404)
+        assert call.after_response(answer) is None
+        assert answer.status == 404
+
+
+@pytest.mark.parametrize("code", [429, 503])
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_a_call_that_fails_after_a_maybe_processed_attempt_says_so(
+    clock: FakeClock, method: str, code: int
+) -> None:
+    call = retries(method)
+    assert call.after_error(failure(ProtocolError("reset after sending"))) == 0.5
+    assert call.after_response(status(code)) == 1.0
+    last = status(code)
+    assert call.after_response(last) is None
+    assert last.retry_note == "gave up after 2 retries; an earlier attempt may have been processed"
+    # Past the deadline too, and for a final connection error.
+    late = retries(method, seconds=2.0)
+    assert late.after_error(failure(ReadTimeoutError(None, URL, "read timed out"))) == 0.5
+    answer = status(code, Retry_After="5")
+    assert late.after_response(answer) is None
+    assert answer.retry_note == (
+        "gave up: the server asked to wait 5 s (Retry-After), past the 2 s deadline; "
+        "an earlier attempt may have been processed"
+    )
+    refused = retries(method)
+    refused.after_error(failure(ProtocolError("reset")))
+    refused.after_error(failure(ConnectTimeoutError("refused")))
+    error = failure(ConnectTimeoutError("refused"))
+    with pytest.raises(sdk.ApiConnectionError):
+        refused.after_error(error)
+    assert str(error) == (
+        "the request failed (gave up after 2 retries; an earlier attempt may have been processed)"
+    )
+
+
+def test_a_failure_after_attempts_that_were_not_processed_says_only_how_many(
+    clock: FakeClock,
+) -> None:
+    call = retries("PUT")
+    assert call.after_error(failure(ConnectTimeoutError("refused"))) == 0.5
+    assert call.after_response(status(503)) == 1.0
+    last = status(429)
+    assert call.after_response(last) is None
+    assert last.retry_note == "gave up after 2 retries"
+
+
+# -- the promise: never a POST that may have been processed -----------------------------
+
+
+class _EveryMethod(urllib3.Retry):
+    """A user's own policy, as in the chaos soak: it retries every method."""
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        _EveryMethod(total=2, allowed_methods=None),
+        _EveryMethod(total=2, allowed_methods=["GET", "post"]),
+    ],
+    ids=["allowed_methods=None", "allowed_methods with POST"],
+)
+def test_a_policy_that_would_send_a_post_again_is_refused(policy: urllib3.Retry) -> None:
+    with pytest.raises(sdk.ApiValueError) as caught:
+        to_retry(policy)
+    message = str(caught.value)
+    assert "allowed_methods=" in message
+    assert "would send a POST again that may have been processed" in message
+    assert "Give allowed_methods without POST" in message
+    with pytest.raises(sdk.ApiValueError, match="allowed_methods="):
+        sdk.Configuration(host="https://api.example.com", retries=policy)
+
+
+def test_policies_that_keep_the_promise_are_taken() -> None:
+    # A subclass without POST; RetryPolicy (or a subclass) whatever its allowed_methods, as
+    # it retries a POST only on 429; a plain Retry, which becomes a RetryPolicy.
+    assert type(to_retry(_EveryMethod(total=2))) is _EveryMethod
+    assert to_retry(RetryPolicy(allowed_methods=None)).allowed_methods is None
+    assert type(to_retry(urllib3.Retry(allowed_methods=None))) is RetryPolicy
+    assert (
+        retries("POST", to_retry(urllib3.Retry(allowed_methods=None))).after_response(status(503))
+        is None
+    )
