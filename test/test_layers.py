@@ -52,6 +52,7 @@ LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("exceptions", [f"{_C}.exceptions"]),
     ("types", [f"{_C}._types"]),
     ("redaction, addresses", [f"{_C}._redact", f"{_C}._net"]),
+    ("hosts", [f"{_C}._hosts"]),
     ("headers", [f"{_C}._headers"]),
     ("deadlines", [f"{_C}._deadline", f"{_C}._aio"]),
     ("retry policy", [f"{_C}._retry"]),

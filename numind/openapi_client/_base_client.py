@@ -30,11 +30,12 @@ from numind import __version__
 
 from . import _decode, _request
 from ._endpoints import POST_TOKEN
+from ._hosts import refuse_insecure_route
 from ._redact import redact_body, redact_headers, redact_url
 from ._request import CallOptions, ClientHeaders, PreparedRequest, RequestSerialized, Serialize
 from ._retry import CoolDowns, to_retry
 from .api_response import ApiResponse
-from .configuration import Configuration, _refuse_insecure_route  # pyright: ignore[reportPrivateUsage]
+from .configuration import Configuration
 
 if TYPE_CHECKING:
     from ._deadline import Deadline
@@ -197,7 +198,7 @@ class BaseApiClient:
         if not url.startswith("https://"):
             # A URL built by hand (``param_serialize(_host=...)``) was never checked as a
             # host: held to the same plain-http rule, and to a loopback proxy's.
-            _refuse_insecure_route(url, configuration.proxy, configuration.allow_insecure_http)
+            refuse_insecure_route(url, configuration.proxy, configuration.allow_insecure_http)
         if request_timeout is None:
             timeout = configuration._timeout_setting  # pyright: ignore[reportPrivateUsage]
         else:

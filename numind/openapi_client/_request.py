@@ -57,7 +57,6 @@ __all__ = [
     "PreparedRequest",
     "Serialize",
     "Sign",
-    "bearer_auth",
     "build",
     "call_options",
     "encode_body",
@@ -403,12 +402,6 @@ def sign(
     for name in auth_settings:
         if name in settings:
             _apply_auth(headers, queries, settings[name])
-
-
-def bearer_auth(token: str) -> Dict[str, str]:
-    """A ``_request_auth`` setting that sends ``token`` as the bearer (kept ``Secret``)."""
-    value = Secret("Bearer " + token)
-    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": value}
 
 
 def encode_body(body: Any, content_type: str) -> Optional[bytes]:

@@ -20,17 +20,15 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.util import parse_url
 
 from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
+from ._hosts import DEFAULT_HOST, checked_host, refuse_insecure_route
 from ._logging import LoggingSettings
-from ._net import is_loopback
-from ._redact import REDACTED, Secret
+from ._redact import Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
 from .exceptions import ApiValueError, OpenApiException
@@ -45,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Configuration", "DEFAULT_HOST"]
 
-DEFAULT_HOST = "https://api.nuextract.ai/v1"
 #: Environment variable holding an access token or API key, read when none is given.
 ENV_API_KEY = "NUMIND_API_KEY"
 #: Environment variable holding the base URL, read when no host is given.
@@ -167,7 +164,7 @@ class Configuration(LoggingSettings):
             host = os.environ.get(ENV_BASE_URL) or None
         if host is None and server_index is None:
             server_index = 0
-        self._base_path = DEFAULT_HOST if host is None else _checked_host(host, allow_insecure_http)
+        self._base_path = DEFAULT_HOST if host is None else checked_host(host, allow_insecure_http)
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
         self._access_token: Optional[str] = None
@@ -321,9 +318,9 @@ class Configuration(LoggingSettings):
 
     @host.setter
     def host(self, value: str) -> None:
-        self._base_path = _checked_host(value, self.allow_insecure_http)
+        self._base_path = checked_host(value, self.allow_insecure_http)
         if self.proxy:
-            _refuse_insecure_route(self._base_path, self.proxy, self.allow_insecure_http)
+            refuse_insecure_route(self._base_path, self.proxy, self.allow_insecure_http)
         self.server_index = None
         # A stored login is only ever sent to the base URL it was made for.
         self._stored_login = _UNREAD
@@ -332,7 +329,7 @@ class Configuration(LoggingSettings):
         """Refuse a plain ``http://`` host reached through a proxy on another machine (run
         when a client is made, and when the host or the proxy is set here)."""
         if self.proxy:
-            _refuse_insecure_route(self.host, self.proxy, self.allow_insecure_http)
+            refuse_insecure_route(self.host, self.proxy, self.allow_insecure_http)
 
     def get_host_settings(self) -> List[Dict[str, Any]]:
         """The servers of the API, as in the OpenAPI document."""
@@ -364,9 +361,9 @@ class Configuration(LoggingSettings):
                     f"Invalid value {value!r} for host variable {name!r}: use one of {allowed}"
                 )
             url = url.replace("{" + name + "}", value)
-        url = _checked_host(url, self.allow_insecure_http)
+        url = checked_host(url, self.allow_insecure_http)
         if self.proxy and not url.startswith("https://"):  # no call for the usual https
-            _refuse_insecure_route(url, self.proxy, self.allow_insecure_http)
+            refuse_insecure_route(url, self.proxy, self.allow_insecure_http)
         return url
 
     # -- authentication -----------------------------------------------------------------
@@ -485,69 +482,6 @@ class Configuration(LoggingSettings):
             return "yes" if self.stored_login is not None else "no"
         except OpenApiException as exc:  # an unsafe store: its message names the file and fix
             return f"unreadable ({exc})"
-
-
-def _checked_host(host: str, allow_insecure_http: bool = False) -> str:
-    if not isinstance(host, str) or not host.startswith(("http://", "https://")):  # pyright: ignore[reportUnnecessaryIsInstance]
-        # The value is not shown: a secret given as the host by mistake (an API key in the
-        # first positional argument) would end up in logs and tracebacks.
-        raise ApiValueError(
-            "Invalid host (the value is not shown): give the full base URL with its scheme "
-            f"and base path, such as {DEFAULT_HOST!r}. An API key goes in "
-            "Configuration(access_token=...) or NUMIND_API_KEY, not in host"
-        )
-    parts = urlsplit(host)
-    if "@" in parts.netloc:
-        # urllib3 never sends it as credentials, but logs, error messages and a proxy
-        # would see it.
-        shown = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rpartition('@')[2]}").geturl()
-        raise ApiValueError(
-            f"Invalid host {shown!r}: a user or password in the URL is not sent as "
-            "credentials and would show in logs and error messages; remove it and give "
-            "the token as access_token (or NUMIND_API_KEY)"
-        )
-    hostname = parts.hostname or ""
-    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(hostname):
-        raise ApiValueError(
-            f"Refusing plain http:// to {hostname!r}, which is not this machine: the token "
-            "and every answer would cross the network unencrypted, for anyone on the path "
-            f"to read and change. Use https://{hostname}..., or, only for a server you "
-            "trust on a network you trust, Configuration(allow_insecure_http=True)"
-        )
-    return host.rstrip("/")
-
-
-def _refuse_insecure_route(url: str, proxy: Optional[str], allow_insecure_http: bool) -> None:
-    """Refuse a plain ``http://`` request that would leave this machine: to ``url`` itself
-    when it was built by hand (``param_serialize(_host=...)``, never checked as a host), or
-    to ``proxy``, a proxy on another machine, which reads a plain http request whole
-    ("127.0.0.1" in the URL is then the proxy's own machine). ``allow_insecure_http``
-    allows both; https (tunnelled through any proxy) is never refused here."""
-    if allow_insecure_http or url.startswith("https://"):
-        return
-    parts = urlsplit(url)
-    if parts.scheme != "http":
-        return
-    hostname = parts.hostname or ""
-    if not is_loopback(hostname):
-        raise ApiValueError(
-            f"Refusing plain http:// to {hostname!r}, which is not this machine: the token "
-            "and every answer would cross the network unencrypted, for anyone on the path "
-            f"to read and change. Use https://{hostname}..., or, only for a server you "
-            "trust on a network you trust, Configuration(allow_insecure_http=True)"
-        )
-    if proxy:
-        proxy_host = parse_url(proxy).host or ""
-        if not is_loopback(proxy_host):
-            # Only the proxy's host is shown: its URL may carry a user and password.
-            raise ApiValueError(
-                f"Refusing plain http:// to {hostname!r} through the proxy {proxy_host!r}, "
-                "which is not this machine: the proxy reads a plain http request whole, "
-                "token included, and crosses the network with it unencrypted; "
-                f"{hostname!r} then names the proxy's own machine. Use an https:// host, "
-                "a proxy on this machine, or, only for a proxy you trust on a network you "
-                "trust, Configuration(allow_insecure_http=True)"
-            )
 
 
 def _env_token() -> Optional[str]:

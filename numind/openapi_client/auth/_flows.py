@@ -12,11 +12,11 @@ import copy
 import os
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Generator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tuple
 
 from .._credential_store import CredentialStore, InvalidCredentialFileError
 from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
-from .._request import bearer_auth
+from .._redact import Secret
 from .._stored_login import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient  # pyright: ignore[reportPrivateUsage]
@@ -309,3 +309,9 @@ def _configuration(host: Optional[str], configuration: Optional[Configuration]) 
     if host is not None:
         configuration.host = host
     return configuration
+
+
+def bearer_auth(token: str) -> Dict[str, str]:
+    """A ``_request_auth`` setting that sends ``token`` as the bearer (kept ``Secret``)."""
+    value = Secret("Bearer " + token)
+    return {"in": "header", "type": "oauth2", "key": "Authorization", "value": value}

@@ -16,7 +16,6 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import (
     Any,
     Callable,
@@ -31,6 +30,16 @@ from typing import (
     cast,
 )
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from ._records import (
+    AccessToken,
+    Call,
+    Code,
+    Principal,
+    Session,
+    UserToken,
+    user_id_of,
+)
 
 __all__ = ["ApiRules", "Request", "Response", "error_response"]
 
@@ -130,75 +139,6 @@ def _token_not_found() -> Response:
     return error_response(404, "NOT_FOUND", "User token not found")
 
 
-# --------------------------------------------------------------------------- state
-
-
-class _Principal(NamedTuple):
-    email: str
-    user_id: str
-
-
-@dataclass
-class _Code:
-    email: str
-    redirect_uri: str
-    expires_at: float
-
-
-@dataclass
-class _Session:
-    id: str
-    email: str
-    refresh_token: str = ""
-    refresh_expires_at: float = 0.0
-    access_tokens: Set[str] = field(default_factory=set[str])
-
-
-@dataclass
-class _AccessToken:
-    session_id: str
-    email: str
-    expires_at: float
-
-
-@dataclass
-class _UserToken:
-    id: str
-    name: str
-    secret: str
-    email: str
-    user_id: str
-    created_at: int
-    expires_at: int
-
-    def to_json(self) -> Dict[str, str]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "token": self.secret,
-            "userId": self.user_id,
-            "createdAt": _iso8601(self.created_at),
-            "expiresAt": _iso8601(self.expires_at),
-        }
-
-
-class _Call(NamedTuple):
-    params: Dict[str, str]
-    query: str
-    body: bytes
-    principal: Optional[_Principal]
-    now: float
-
-
-def _iso8601(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _user_id(email: str) -> str:
-    # Derived from the email so that a user keeps the same id across servers.
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "local-server:user:" + email))
-
-
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -279,11 +219,11 @@ class ApiRules:
         self._code_ttl = code_ttl
         self._default_email = normalize_email(default_email)
         self._users: Dict[str, str] = {}
-        self._codes: Dict[str, _Code] = {}
-        self._sessions: Dict[str, _Session] = {}
+        self._codes: Dict[str, Code] = {}
+        self._sessions: Dict[str, Session] = {}
         self._refresh_tokens: Dict[str, str] = {}
-        self._access_tokens: Dict[str, _AccessToken] = {}
-        self._user_tokens: Dict[str, _UserToken] = {}
+        self._access_tokens: Dict[str, AccessToken] = {}
+        self._user_tokens: Dict[str, UserToken] = {}
         self._user_token_secrets: Dict[str, str] = {}
 
     # -- dispatch
@@ -306,7 +246,7 @@ class ApiRules:
                 allow = ", ".join(route.methods)
                 message = f"Method {method} not allowed; allowed: {allow}"
                 return error_response(405, "METHOD_NOT_ALLOWED", message, [("Allow", allow)])
-            principal: Optional[_Principal] = None
+            principal: Optional[Principal] = None
             if route.secured:
                 auth = self._authenticate(request.authorization, now)
                 if isinstance(auth, Response):
@@ -317,12 +257,10 @@ class ApiRules:
                     f"Unsupported Content-Type {request.content_type!r}; expected application/json"
                 )
                 return error_response(415, "UNSUPPORTED_MEDIA_TYPE", message)
-            return endpoint(self, _Call(params, query, request.body, principal, now))
+            return endpoint(self, Call(params, query, request.body, principal, now))
         return error_response(404, "NOT_FOUND", f"No such resource: {path}")
 
-    def _authenticate(
-        self, authorization: Optional[str], now: float
-    ) -> Union[_Principal, Response]:
+    def _authenticate(self, authorization: Optional[str], now: float) -> Union[Principal, Response]:
         if authorization is None:
             return _unauthorized("Missing bearer token")
         scheme, _, token = authorization.strip().partition(" ")
@@ -340,17 +278,17 @@ class ApiRules:
                     return self._principal(user_token.email)
         return _unauthorized("Invalid, expired or revoked token")
 
-    def _principal(self, email: str) -> _Principal:
+    def _principal(self, email: str) -> Principal:
         user_id = self._users.get(email)
         if user_id is None:
             if len(self._users) >= MAX_USERS:
                 del self._users[next(iter(self._users))]
-            user_id = self._users[email] = _user_id(email)
-        return _Principal(email, user_id)
+            user_id = self._users[email] = user_id_of(email)
+        return Principal(email, user_id)
 
     # -- login
 
-    def get_auth(self, call: _Call) -> Response:
+    def get_auth(self, call: Call) -> Response:
         # Any value that decodes is a redirect URI here, as in the real API: it is the
         # sign-in page that refuses one it does not allow.
         try:
@@ -369,7 +307,7 @@ class ApiRules:
         ]
         return _text(200, f"{self.origin}{REALM_AUTH_PATH}?{urlencode(params, quote_via=quote)}")
 
-    def sign_in(self, call: _Call) -> Response:
+    def sign_in(self, call: Call) -> Response:
         """The identity provider's authorization endpoint: signs in at once, or shows an
         error page (never a redirect) for a redirect URI it does not allow."""
         query = parse_qs(call.query, keep_blank_values=True)
@@ -391,7 +329,7 @@ class ApiRules:
             self._principal(email)
             if len(self._codes) >= MAX_CODES:  # the oldest (all live as long): dropped
                 del self._codes[next(iter(self._codes))]
-            self._codes[code] = _Code(email, redirect_uri, call.now + self._code_ttl)
+            self._codes[code] = Code(email, redirect_uri, call.now + self._code_ttl)
         params = [("code", code)]
         if state is not None:
             params.append(("state", state))
@@ -399,7 +337,7 @@ class ApiRules:
         location = f"{redirect_uri}{separator}{urlencode(params)}"
         return Response(302, headers=[("Location", location)])
 
-    def post_token(self, call: _Call) -> Response:
+    def post_token(self, call: Call) -> Response:
         document = _parse_json(call.body)
         if not isinstance(document, dict):
             return _bad_body()
@@ -416,7 +354,7 @@ class ApiRules:
                 grant = self._codes.pop(code, None)
                 if grant is None or now >= grant.expires_at or grant.redirect_uri != redirect_uri:
                     return _bad_body()
-                session = _Session(secrets.token_hex(8), grant.email)
+                session = Session(secrets.token_hex(8), grant.email)
                 if len(self._sessions) >= MAX_SESSIONS:
                     self._end_session(next(iter(self._sessions.values())))
                 self._sessions[session.id] = session
@@ -435,7 +373,7 @@ class ApiRules:
             tokens = self._issue(session, now)
         return _json(200, tokens, [("Cache-Control", "no-store")])
 
-    def post_logout(self, call: _Call) -> Response:
+    def post_logout(self, call: Call) -> Response:
         assert call.principal is not None
         refresh_token = _parse_json(call.body)
         if not isinstance(refresh_token, str):
@@ -447,14 +385,14 @@ class ApiRules:
             self._end_session(session)
         return _json(200, {})
 
-    def _live_session(self, refresh_token: str, now: float) -> Optional[_Session]:
+    def _live_session(self, refresh_token: str, now: float) -> Optional[Session]:
         session_id = self._refresh_tokens.get(refresh_token)
         session = self._sessions.get(session_id) if session_id is not None else None
         if session is None or now >= session.refresh_expires_at:
             return None
         return session
 
-    def _issue(self, session: _Session, now: float) -> Dict[str, Any]:
+    def _issue(self, session: Session, now: float) -> Dict[str, Any]:
         access_token = secrets.token_urlsafe(32)
         expires_at = now + self._access_token_ttl
         if len(self._access_tokens) >= MAX_ACCESS_TOKENS:
@@ -462,7 +400,7 @@ class ApiRules:
             owner = self._sessions.get(self._access_tokens.pop(oldest).session_id)
             if owner is not None:
                 owner.access_tokens.discard(oldest)
-        self._access_tokens[access_token] = _AccessToken(session.id, session.email, expires_at)
+        self._access_tokens[access_token] = AccessToken(session.id, session.email, expires_at)
         session.access_tokens.add(access_token)
         session.refresh_token = secrets.token_urlsafe(48)
         session.refresh_expires_at = now + self._refresh_token_ttl
@@ -474,7 +412,7 @@ class ApiRules:
             "refreshExpiresIn": self._refresh_token_ttl,
         }
 
-    def _end_session(self, session: _Session) -> None:
+    def _end_session(self, session: Session) -> None:
         self._refresh_tokens.pop(session.refresh_token, None)
         for access_token in session.access_tokens:
             self._access_tokens.pop(access_token, None)
@@ -497,18 +435,18 @@ class ApiRules:
 
     # -- user
 
-    def get_me(self, call: _Call) -> Response:
+    def get_me(self, call: Call) -> Response:
         assert call.principal is not None
         return _json(200, {"email": call.principal.email})
 
-    def list_user_tokens(self, call: _Call) -> Response:
+    def list_user_tokens(self, call: Call) -> Response:
         assert call.principal is not None
         user_id = call.principal.user_id
         with self.lock:
             tokens = [t.to_json() for t in self._user_tokens.values() if t.user_id == user_id]
         return _json(200, tokens)
 
-    def create_user_token(self, call: _Call) -> Response:
+    def create_user_token(self, call: Call) -> Response:
         assert call.principal is not None
         name = _parse_token_name(call.body)
         if name is None:
@@ -519,7 +457,7 @@ class ApiRules:
             if refusal is not None:
                 return error_response(409, "CONFLICT", refusal)
             created_at = int(call.now)
-            token = _UserToken(
+            token = UserToken(
                 id=str(uuid.uuid4()),
                 name=name,
                 secret=USER_TOKEN_PREFIX + secrets.token_urlsafe(32),
@@ -541,7 +479,7 @@ class ApiRules:
             return f"At most {MAX_USER_TOKENS_PER_USER} user tokens per user: delete one first"
         return None
 
-    def update_user_token(self, call: _Call) -> Response:
+    def update_user_token(self, call: Call) -> Response:
         assert call.principal is not None
         name = _parse_token_name(call.body)
         if name is None:
@@ -553,7 +491,7 @@ class ApiRules:
             token.name = name
             return _json(200, token.to_json())
 
-    def delete_user_token(self, call: _Call) -> Response:
+    def delete_user_token(self, call: Call) -> Response:
         with self.lock:
             token = self._own_user_token(call)
             if token is None:
@@ -562,7 +500,7 @@ class ApiRules:
             del self._user_token_secrets[token.secret]
         return Response(200)
 
-    def _own_user_token(self, call: _Call) -> Optional[_UserToken]:
+    def _own_user_token(self, call: Call) -> Optional[UserToken]:
         assert call.principal is not None
         token = self._user_tokens.get(call.params["userTokenId"])
         if token is None or token.user_id != call.principal.user_id:
@@ -570,7 +508,7 @@ class ApiRules:
         return token
 
 
-_Endpoint = Callable[[ApiRules, _Call], Response]
+_Endpoint = Callable[[ApiRules, Call], Response]
 
 
 class _Route(NamedTuple):
