@@ -113,6 +113,8 @@ def login(
         api = AuthenticationApi(client)
         if paste:
             with ReservedPort() as reserved:
+                if reserved.note is not None:
+                    print(reserved.note, flush=True)
                 url, state = authorization_url(api, reserved.redirect_uri, configuration)
                 show(url, paste=True)
                 if open_browser:

@@ -31,6 +31,10 @@ MAX_WRONG_STATES = 3
 #: Paste mode picks its port at random from the dynamic range (RFC 6335).
 PASTE_PORTS = range(49152, 65536)
 _MAX_CONNECTIONS = 16
+#: Connections whose peer is being checked; more are closed unanswered.
+_MAX_UNVERIFIED = 64
+#: Other loopback addresses (127.0.0.2 ...) that paste mode falls back to.
+_FALLBACK_HOSTS = 8
 _MAX_REQUEST_HEAD = 16384
 
 _PAGE = (
@@ -44,30 +48,67 @@ class ReservedPort:
     process, and held (bound, never listening) while the sign-in lasts, so that no other
     user of this machine can listen there and catch the code."""
 
-    _used: ClassVar[Set[int]] = set()
+    _used: ClassVar[Set[Tuple[str, int]]] = set()
     _used_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self) -> None:
+        #: What paste mode had to fall back to when its ports were taken (None: no need).
+        self.fallback: Optional[str] = None
+        #: The sentence that says so, for the user.
+        self.note: Optional[str] = None
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             # No SO_REUSEADDR (nor SO_REUSEPORT): while bound, no one else can bind it.
-            for _ in range(100):
-                port = PASTE_PORTS[secrets.randbelow(len(PASTE_PORTS))]
-                with self._used_lock:
-                    if port in self._used:
-                        continue
-                    try:
-                        self._socket.bind(("127.0.0.1", port))
-                    except OSError:
-                        continue  # someone (maybe someone hostile) has it: pick another
-                    self._used.add(port)
+            host, port = "127.0.0.1", self._bind_random("127.0.0.1")
+            if port is None:
+                # Another program (maybe another user) holds the range: any free port of
+                # the ephemeral range, then the range on other loopback addresses.
+                host, port = "127.0.0.1", self._bind("127.0.0.1", 0)
+                if port is not None:
+                    self.fallback = f"port {port} of the ephemeral range"
+            for last in range(2, 2 + _FALLBACK_HOSTS):
+                if port is not None:
                     break
-            else:
+                host = f"127.0.0.{last}"
+                port = self._bind_random(host)
+                if port is not None:
+                    self.fallback = f"address {host}"
+            if port is None:
                 raise LoginError("No free port for the paste-mode redirect: try again")
         except BaseException:
             self._socket.close()
             raise
-        self.redirect_uri = f"http://127.0.0.1:{port}{CALLBACK_PATH}"
+        self.redirect_uri = f"http://{host}:{port}{CALLBACK_PATH}"
+        if self.fallback is not None:
+            self.note = (
+                f"The paste-mode ports {PASTE_PORTS[0]}-{PASTE_PORTS[-1]} of 127.0.0.1 are "
+                f"all taken (another program may be holding them): using {self.fallback} "
+                "for the redirect instead."
+            )
+
+    def _bind_random(self, host: str) -> Optional[int]:
+        for _ in range(100):
+            port = PASTE_PORTS[secrets.randbelow(len(PASTE_PORTS))]
+            if self._bind(host, port) is not None:
+                return port
+        return None
+
+    def _bind(self, host: str, port: int) -> Optional[int]:
+        """Bind to ``port`` (0: any) of ``host``: the port, or None when taken or used."""
+        with self._used_lock:
+            if (host, port) in self._used:
+                return None
+            try:
+                self._socket.bind((host, port))
+            except OSError:
+                return None  # someone (maybe someone hostile) has it: pick another
+            bound = self._socket.getsockname()[1]
+            if (host, bound) in self._used:  # the ephemeral range gave a port used before
+                self._socket.close()
+                self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                return None
+            self._used.add((host, bound))
+            return int(bound)
 
     def __enter__(self) -> ReservedPort:
         return self
@@ -81,23 +122,38 @@ class ReservedPort:
 
 class _ListenerServer(ThreadingMixIn, HTTPServer):
     daemon_threads = True
+    # A flood of connections waits in the kernel's queue, not in front of the browser's.
+    request_queue_size = 1024
 
     def __init__(self, listener: Listener) -> None:
         self.listener = listener
         super().__init__(("127.0.0.1", 0), _ListenerHandler)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
+        # Only counted here: whose connection it is, is told in its own thread, so the
+        # accept loop never waits on that lookup.
         return self.listener.admit(request)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(
-            target=self.process_request_thread,
+            target=self._check_then_process,
             args=(request, client_address),
             name="numind-login-connection",
             daemon=True,
         )
         self.listener.track(request, thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:
+            self.listener.verified(request, refused=True)
+            self.shutdown_request(request)
+            raise
+
+    def _check_then_process(self, request: Any, client_address: Any) -> None:
+        if not self.listener.check(request):
+            self.shutdown_request(request)
+            return
+        self.process_request_thread(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
         self.listener.untrack(request)
@@ -168,6 +224,9 @@ class Listener:
         self._connections: Dict[Any, threading.Thread] = {}
         self.wrong_states = 0
         self.other_users = 0
+        self.dropped = 0
+        self._unverified = 0
+        self._pending: Set[Any] = set()
         self._server = _ListenerServer(self)
         port = self._server.server_port
         self.redirect_uri = f"http://127.0.0.1:{port}{CALLBACK_PATH}"
@@ -204,16 +263,35 @@ class Listener:
     # -- connections (called by the server)
 
     def admit(self, connection: socket.socket) -> bool:
+        """In the accept loop, and cheap: False (the connection is closed unanswered) when
+        too many connections are waiting for their peer check already."""
         with self._lock:
-            crowded = len(self._connections) >= _MAX_CONNECTIONS
-        if crowded:
-            return False
+            if self._unverified >= _MAX_UNVERIFIED:
+                self.dropped += 1
+                return False
+            self._unverified += 1
+            self._pending.add(connection)
+        return True
+
+    def check(self, connection: socket.socket) -> bool:
+        """In the connection's thread: whether to serve it (another user's is refused)."""
         if _peer_is_another_user(connection):
+            self.verified(connection, refused=True)
             with self._lock:
                 self.other_users += 1
             _refuse_other_user(connection)
             return False
-        return True
+        return self.verified(connection, refused=False)
+
+    def verified(self, connection: socket.socket, *, refused: bool) -> bool:
+        with self._lock:
+            if connection in self._pending:
+                self._pending.discard(connection)
+                self._unverified -= 1
+            if refused:
+                return False
+            served = len(self._connections) - self._unverified
+            return served <= _MAX_CONNECTIONS
 
     def track(self, connection: socket.socket, thread: threading.Thread) -> None:
         with self._lock:
@@ -222,6 +300,9 @@ class Listener:
     def untrack(self, connection: socket.socket) -> None:
         with self._lock:
             self._connections.pop(connection, None)
+            if connection in self._pending:
+                self._pending.discard(connection)
+                self._unverified -= 1
 
     # -- requests
 
@@ -315,7 +396,8 @@ class Listener:
 
 def _peer_is_another_user(connection: socket.socket) -> bool:
     """True when the other end of this loopback connection is a socket of another user of
-    this machine (Linux: ``/proc/net/tcp``; False where that cannot be told).
+    this machine (Linux: asked of the kernel by the exact address with netlink
+    ``sock_diag``, else looked up in ``/proc/net/tcp``; False where that cannot be told).
 
     A socket that no process holds any more (inode 0: closed, or in TIME_WAIT, shown as
     root's) counts as another user's: a browser waits for the answer.
@@ -325,22 +407,89 @@ def _peer_is_another_user(connection: socket.socket) -> bool:
         local = connection.getsockname()
     except OSError:
         return True  # gone already
+    owner = _owner_by_netlink(peer, local)
+    if owner is None:
+        owner = _owner_by_proc(peer, local)
+    if owner is None:
+        return False
+    uid, inode = owner
+    return inode == 0 or uid not in (os.geteuid(), 0)
+
+
+_NETLINK_SOCK_DIAG = 4
+_SOCK_DIAG_BY_FAMILY = 20
+_NLMSG_ERROR = 2
+_NLM_F_REQUEST = 1
+_NETLINK_TIMEOUT = 1.0
+
+
+def _owner_by_netlink(peer: Tuple[Any, ...], local: Tuple[Any, ...]) -> Optional[Tuple[int, int]]:
+    """(uid, inode) of the socket at ``peer`` connected to ``local``, asked of the kernel
+    for that one socket (``inet_diag_req_v2`` without NLM_F_DUMP); None where netlink
+    ``sock_diag`` is not available or does not know it."""
+    family = getattr(socket, "AF_NETLINK", None)
+    if family is None:
+        return None
+    for inet in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sockid = (
+                struct.pack("!HH", peer[1], local[1])
+                + _diag_address(inet, str(peer[0]))
+                + _diag_address(inet, str(local[0]))
+                + struct.pack("=III", 0, 0xFFFFFFFF, 0xFFFFFFFF)  # any interface, no cookie
+            )
+            request = struct.pack("=BBBBI", inet, socket.IPPROTO_TCP, 0, 0, 0xFFFFFFFF) + sockid
+            header = struct.pack(
+                "=IHHII", 16 + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST, 1, 0
+            )
+            with socket.socket(family, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
+                diag.settimeout(_NETLINK_TIMEOUT)
+                diag.sendall(header + request)
+                reply = diag.recv(65536)
+        except (OSError, ValueError, struct.error):
+            return None
+        if len(reply) < 16:
+            return None
+        length, kind = struct.unpack_from("=IH", reply)
+        if kind == _NLMSG_ERROR:
+            continue  # e.g. ENOENT: not in this family's table
+        # struct inet_diag_msg: family, state, timer, retrans, sockid (48 bytes), expires,
+        # rqueue, wqueue, uid, inode
+        if kind != _SOCK_DIAG_BY_FAMILY or length < 16 + 72 or len(reply) < 16 + 72:
+            return None
+        uid, inode = struct.unpack_from("=II", reply, 16 + 64)
+        return uid, inode
+    return None
+
+
+def _diag_address(inet: int, host: str) -> bytes:
+    # 16 bytes in network order: an IPv4 address first, or the IPv4-mapped IPv6 address.
+    if inet == socket.AF_INET:
+        return socket.inet_aton(host) + bytes(12)
+    return socket.inet_pton(socket.AF_INET6, "::ffff:" + host)
+
+
+def _owner_by_proc(peer: Tuple[Any, ...], local: Tuple[Any, ...]) -> Optional[Tuple[int, int]]:
+    """(uid, inode) from ``/proc/net/tcp`` (and ``tcp6``): only lines that end with the
+    peer's address are split, and the scan stops at the first match."""
     expected = [
         ("/proc/net/tcp", _proc_address(peer, ipv6=False), _proc_address(local, ipv6=False)),
         ("/proc/net/tcp6", _proc_address(peer, ipv6=True), _proc_address(local, ipv6=True)),
     ]
     for table, peer_address, local_address in expected:
+        needle = f" {peer_address} {local_address} "
         try:
             with open(table, encoding="ascii") as lines:
                 next(lines, None)
                 for line in lines:
+                    if needle not in line:
+                        continue
                     fields = line.split()
                     if fields[1:3] == [peer_address, local_address]:
-                        uid, inode = int(fields[7]), fields[9]
-                        return inode == "0" or uid not in (os.geteuid(), 0)
+                        return int(fields[7]), int(fields[9])
         except (OSError, ValueError, IndexError):
             continue
-    return False
+    return None
 
 
 def _proc_address(address: Tuple[Any, ...], *, ipv6: bool) -> str:
