@@ -186,3 +186,26 @@ def test_the_peer_is_looked_up_by_its_exact_address_with_netlink_or_in_proc() ->
                 assert _listener._peer_is_another_user(accepted) is False
         # no one holds the peer socket any more: a browser would wait for the answer
         assert _listener._owner_by_netlink(peer, local) in (None, (0, 0))
+
+
+def test_with_127_0_0_1_all_taken_paste_mode_uses_another_loopback_address(
+    server: LocalServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bind = _listener.ReservedPort._bind
+
+    def taken_on_127_0_0_1(self: _listener.ReservedPort, host: str, port: int) -> int | None:
+        return None if host == "127.0.0.1" else bind(self, host, port)
+
+    monkeypatch.setattr(_listener.ReservedPort, "_bind", taken_on_127_0_0_1)
+    email = new_email()
+    printed: list[str] = []
+
+    def read_input(prompt: str) -> str:
+        printed.append(capsys.readouterr().out)
+        url = next(w for w in printed[0].split() if "redirect_uri=" in w)
+        return open_authorization_url(url, email)
+
+    configuration = auth.login(server.url, paste=True, open_browser=False, read_input=read_input)
+    assert me(configuration) == email
+    assert "using address 127.0.0.2 for the redirect" in printed[0]
+    assert "redirect_uri=http%3A%2F%2F127.0.0.2%3A" in printed[0]
