@@ -66,6 +66,10 @@ __all__ = [
     "url_query",
 ]
 
+#: The content codings both clients ask for, and the only ones they decode: an answer in
+#: any other (br, zstd, "gzip, gzip", ...) is refused unread (``_transport.refused_encoding``).
+ACCEPT_ENCODING = "gzip, deflate"
+
 #: ``param_serialize``'s answer: method, URL, headers, JSON-ready body, form parameters.
 RequestSerialized = Tuple[str, str, Dict[str, str], Any, List[Tuple[str, Any]]]
 #: The step that builds a request from its parts (``ApiClient.param_serialize``), when a
@@ -286,7 +290,7 @@ def prepare(
                 stream,
             )
 
-    header_params: Dict[str, str] = {"Accept": endpoint.accept}
+    header_params: Dict[str, str] = {"Accept": endpoint.accept, "Accept-Encoding": ACCEPT_ENCODING}
     if endpoint.content_types:
         header_params["Content-Type"] = _content_type(endpoint, options.content_type)
     elif options.content_type is not None:
