@@ -66,7 +66,7 @@ def measured(call: Callable[[], Any]) -> dict[str, Any]:
         call()
     except sdk.ApiException as exc:
         error = str(exc)
-    except async_sdk.ApiException as exc:
+    except (async_sdk.ApiException, async_sdk.ApiConnectionError) as exc:
         error = str(exc)
     return {
         "error": error,
@@ -109,7 +109,7 @@ async def _measured(api: Any) -> dict[str, Any]:
     error = ""
     try:
         await api.get_api_auth_me()
-    except async_sdk.ApiException as exc:
+    except (async_sdk.ApiException, async_sdk.ApiConnectionError) as exc:
         error = str(exc)
     return {
         "error": error,
