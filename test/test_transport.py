@@ -602,3 +602,57 @@ def test_the_default_limit_is_32_mib_and_a_bad_limit_is_refused(twin: Twin) -> N
     for bad in (0, -1, 1.5, True):
         with pytest.raises(sdk.ApiValueError, match="Invalid max_response_size"):
             sdk.Configuration(max_response_size=bad)  # type: ignore[arg-type]
+
+
+# -- content codings: only gzip and deflate, asked for and decoded -----------------------
+
+
+def test_both_clients_ask_for_gzip_and_deflate_and_refuse_another_coding(twin: Twin) -> None:
+    answers = [
+        Fault.ok(b"\x00\x01", {"Content-Type": "application/json", "Content-Encoding": "br"}),
+        Fault.ok(b"{}", {"Content-Type": "application/json", "Content-Encoding": "compress"}),
+    ]
+    with (
+        FaultyServer(answers, default=Fault.ok(b'{"email": "a@x.io"}')) as srv,
+        twin.client(sdk.Configuration(host=srv.url, access_token="t")) as client,
+    ):
+        api = twin.api(client)
+        for coding in ("br", "compress"):
+            with pytest.raises(sdk.ApiException, match=f"encoded as '{coding}'"):
+                api.get_api_auth_me()
+        assert api.get_api_auth_me().email == "a@x.io"
+    assert len(srv.requests) == 3  # a refused coding is not retried
+    for request in srv.requests:
+        assert request.headers["accept-encoding"] == "gzip, deflate"
+
+
+BOMB_CODINGS = ["gzip", "deflate", "gzip, gzip", "br", "zstd"]
+
+
+@pytest.mark.parametrize("coding", BOMB_CODINGS)
+def test_bomb_a_small_answer_that_decodes_to_128_mib_stays_within_the_limit(
+    coding: str, twin: Twin
+) -> None:
+    """In a process of its own (``bomb_call.py``): the call ends within its timeout + 1 s
+    and the peak RSS grows by less than twice ``max_response_size`` (8 MiB)."""
+    import subprocess
+    import sys
+
+    here = Path(__file__).parent
+    kind = "async" if twin.is_async else "sync"
+    run = subprocess.run(
+        [sys.executable, str(here / "bomb_call.py"), kind, coding],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=here,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    if coding in ("gzip", "deflate"):
+        assert "larger than 8 MiB (Configuration.max_response_size)" in result["error"]
+    else:  # not asked for: refused before a byte of it is decoded
+        assert f"encoded as '{coding}'" in result["error"]
+    assert result["seconds"] < 10 + 1
+    assert result["rss_growth_kib"] < 2 * 8 * 1024

@@ -9,7 +9,11 @@ from typing import Any, Dict, Mapping, MutableMapping, Optional, Tuple
 from ._redact import SECRET_HEADERS, Secret
 from .exceptions import ApiValueError
 
-__all__ = ["HeaderDict", "check_headers", "find_header", "set_header"]
+__all__ = ["ACCEPT_ENCODING", "HeaderDict", "check_headers", "find_header", "set_header"]
+
+#: The content codings both clients ask for, and the only ones they decode: an answer in
+#: any other (br, zstd, "gzip, gzip", ...) is refused unread (``_transport.refused_encoding``).
+ACCEPT_ENCODING = "gzip, deflate"
 
 # CR/LF/NUL would split or end the header; http.client sends values as Latin-1, so any
 # other character (a pasted smart quote, say) would fail later in a UnicodeEncodeError

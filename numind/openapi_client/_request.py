@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from ._deadline import parse_timeout
 from ._decode import describe, model_class
-from ._headers import HeaderDict, check_headers, find_header, set_header
+from ._headers import ACCEPT_ENCODING, HeaderDict, check_headers, find_header, set_header
 from ._redact import Secret, SecretBytes, mask_secrets
 from ._types import RequestAuth, RequestHeaders, RequestOptions, RequestTimeout
 from .exceptions import ApiTypeError, ApiValueError
@@ -286,7 +286,7 @@ def prepare(
                 stream,
             )
 
-    header_params: Dict[str, str] = {"Accept": endpoint.accept}
+    header_params: Dict[str, str] = {"Accept": endpoint.accept, "Accept-Encoding": ACCEPT_ENCODING}
     if endpoint.content_types:
         header_params["Content-Type"] = _content_type(endpoint, options.content_type)
     elif options.content_type is not None:

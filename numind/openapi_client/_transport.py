@@ -14,7 +14,7 @@ from urllib3 import encode_multipart_formdata, make_headers
 from urllib3.util import parse_url
 
 from ._deadline import TimeoutSetting, parse_timeout
-from ._headers import check_headers, find_header, set_header
+from ._headers import ACCEPT_ENCODING, check_headers, find_header, set_header
 from ._redact import SecretBytes
 from ._request import PreparedRequest, encode_body
 from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
@@ -142,6 +142,29 @@ def proxy_settings(
         merged.update(make_headers(proxy_basic_auth=unquote(parsed.auth)))
     check_headers(merged, "Proxy header")
     return parsed._replace(auth=None).url, merged or None
+
+
+#: The ``Content-Encoding`` values decoded (``_headers.ACCEPT_ENCODING``, lower case, one
+#: coding: urllib3 would decode "gzip, gzip" twice, aiohttp not at all).
+DECODED = frozenset({"gzip", "deflate", "identity"})
+
+
+def refused_encoding(response: Any, encoding: str, method: str = "", url: str = "") -> ApiException:
+    """The error of an answer in a content coding the client did not ask for (``response``:
+    the transport's ``RESTResponse``, whose body is not read; None when the transport
+    refused the answer before its headers were handed over)."""
+    error = ApiException(
+        status=None if response is None else response.status,
+        reason=(
+            f"The answer is encoded as {encoding!r} (Content-Encoding), which the client "
+            f"did not ask for (it sends Accept-Encoding: {ACCEPT_ENCODING}): it was not read "
+            "nor decoded"
+        ),
+        http_resp=response,
+    )
+    if response is None:
+        error.method, error.url = method or None, url or None
+    return error
 
 
 def too_large(response: Any, limit: int) -> ApiException:

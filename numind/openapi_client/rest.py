@@ -37,10 +37,12 @@ from urllib3.util import parse_url
 from ._deadline import DEFAULT_TIMEOUT, Deadline, TimeoutSetting
 from ._redact import SecretBytes
 from ._transport import (
+    DECODED,
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
     connection_error,
     proxy_settings,
+    refused_encoding,
     request_from_parts,
     too_large,
 )
@@ -229,7 +231,17 @@ class RESTClientObject:
             )
         except HTTPError as exc:
             raise _transport_error(exc, request.method, request.url, deadline) from exc
-        return RESTResponse(response, request.method, request.url, deadline, self.max_response_size)
+        answer = RESTResponse(
+            response, request.method, request.url, deadline, self.max_response_size
+        )
+        encoding = response.headers.get("Content-Encoding")
+        if encoding is not None and encoding.lower() not in DECODED:
+            # urllib3 would decode br and zstd (if their modules are installed) and nested
+            # codings: only what was asked for is read.
+            response.close()
+            response.release_conn()
+            raise refused_encoding(answer, encoding)
+        return answer
 
     def request(
         self,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Set, Tuple
 
 import aiohttp
 import yarl
+from aiohttp.http_exceptions import HttpProcessingError
 from urllib3.exceptions import (
     InsecureRequestWarning,
 )
@@ -26,9 +27,11 @@ from numind.openapi_client._aio import timeout_at
 from numind.openapi_client._deadline import Deadline, TimeoutSetting
 from numind.openapi_client._redact import SecretBytes
 from numind.openapi_client._transport import (
+    DECODED,
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
     proxy_settings,
+    refused_encoding,
     request_from_parts,
     too_large,
 )
@@ -481,8 +484,19 @@ class RESTClientObject:
             finally:
                 watch.sent()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            cause = exc.__cause__
+            if isinstance(cause, HttpProcessingError) and "content-encoding" in cause.message:
+                # br or zstd without its module: aiohttp refuses the answer itself.
+                raise refused_encoding(None, _coding(cause.message), method, url) from None
             raise transport_error(exc, method, url, deadline) from exc
-        return RESTResponse(response, method, url, deadline, self.max_response_size, watch)
+        answer = RESTResponse(response, method, url, deadline, self.max_response_size, watch)
+        encodings = response.headers.getall("Content-Encoding", None)
+        if encodings is not None and (len(encodings) > 1 or encodings[0].lower() not in DECODED):
+            # aiohttp would decode br and zstd (if their modules are installed): only what
+            # was asked for is read.
+            response.close()
+            raise refused_encoding(answer, ", ".join(encodings))
+        return answer
 
     async def request(
         self,
@@ -570,6 +584,12 @@ class RESTClientObject:
             dog.close()
         if session is not None:
             await session.close()
+
+
+def _coding(message: str) -> str:
+    """The coding named by aiohttp's "Can not decode content-encoding: brotli (br). ..."."""
+    start, end = message.find("("), message.find(")")
+    return message[start + 1 : end] if 0 <= start < end else message
 
 
 def _timed_out(watch: Watch) -> asyncio.TimeoutError:
