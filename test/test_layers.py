@@ -64,7 +64,7 @@ LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("configuration", [f"{_C}.configuration"]),
     ("prepare, decode", [f"{_C}._request", f"{_C}._decode"]),
     # also the layer of a private core module that this table does not name yet
-    ("pipeline", [f"{_C}._base_client", f"{_C}._transport"]),
+    ("pipeline", [f"{_C}._base_client", f"{_C}._transport", f"{_C}._tracing"]),
     ("sync driver", [f"{_C}.rest", f"{_C}.api_client"]),
     ("sync API", [f"{_C}.api", f"{_C}.api.*"]),
     ("async client", [f"{_A}.*"]),

@@ -11,6 +11,8 @@ read the body and wait, in the same loop with the same names.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from typing import (
     TYPE_CHECKING,
@@ -40,6 +42,7 @@ from .configuration import Configuration
 if TYPE_CHECKING:
     from ._deadline import Deadline
     from ._endpoint import Endpoint
+    from ._tracing import Tracing
     from ._types import RequestTimeout
 
 __all__ = ["BaseApiClient"]
@@ -95,6 +98,13 @@ class BaseApiClient:
         #: tasks).
         self._cool_downs = CoolDowns()
         self._headers = ClientHeaders()
+        #: The OpenTelemetry spans of each call (``_tracing``), or None: off when no tracer
+        #: provider was set, which needs OpenTelemetry imported (or its variable) first.
+        self._tracing: Optional[Tracing] = None
+        if "opentelemetry.trace" in sys.modules or "OTEL_PYTHON_TRACER_PROVIDER" in os.environ:
+            from ._tracing import tracing_for
+
+            self._tracing = tracing_for()
         #: The client's own ``param_serialize`` for ``prepare``; None: the SDK's.
         self._serialize: Optional[Serialize] = self.param_serialize if self._own_signing else None
         if header_name is not None and header_value is not None:

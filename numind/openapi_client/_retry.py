@@ -19,7 +19,7 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Collection, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, Mapping, Optional, Tuple, Union
 
 from urllib3.exceptions import (
     HTTPError,
@@ -54,7 +54,14 @@ if TYPE_CHECKING:
         def get_redirect_location(self) -> Union[str, bool, None]: ...
 
 
-__all__ = ["DEFAULT_RETRIES", "CallRetries", "CoolDowns", "RetryPolicy", "to_retry"]
+__all__ = [
+    "DEFAULT_RETRIES",
+    "CallRetries",
+    "CoolDowns",
+    "RetryPolicy",
+    "observe_waits",
+    "to_retry",
+]
 
 logger = logging.getLogger("numind.openapi_client")
 
@@ -62,6 +69,19 @@ logger = logging.getLogger("numind.openapi_client")
 #: (``random.random``); unit tests put fakes here.
 _clock = time.monotonic
 _jitter = random.random
+#: Told of each wait of a retry loop before it begins, as an event (name, attributes);
+#: see ``observe_waits``.
+on_wait: Optional[Callable[[str, Dict[str, Any]], None]] = None
+_COOL_DOWN = "a 429 answer asked this client to wait (Retry-After)"
+
+
+def observe_waits(hook: Callable[[str, Dict[str, Any]], None]) -> None:
+    """Tell ``hook`` of each wait of every retry loop before it begins: ``_tracing`` adds
+    them to the span of the call, once a client traces its calls. Read only on a retry or
+    a cool-down, never on a call's usual path."""
+    global on_wait
+    on_wait = hook
+
 
 #: Retries of a call when ``Configuration.retries`` is not set.
 DEFAULT_RETRIES = 2
@@ -345,6 +365,10 @@ class CallRetries:
             return 0.0
         if left >= self.deadline.remaining():
             raise self._cooling_down(asked_by, left)
+        if on_wait is not None:
+            on_wait(
+                "numind.cool_down", {"numind.wait.seconds": left, "numind.wait.reason": _COOL_DOWN}
+            )
         return left
 
     def after_error(self, error: ApiConnectionError) -> float:
@@ -414,6 +438,15 @@ class CallRetries:
         if wait >= self.deadline.remaining():
             return None
         self.retries += 1
+        if on_wait is not None:
+            on_wait(
+                "numind.retry",
+                {
+                    "numind.retry.number": self.retries,
+                    "numind.wait.seconds": wait,
+                    "numind.wait.reason": _reason(self.policy),
+                },
+            )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "retry %d of %s in %.2f s after %s",

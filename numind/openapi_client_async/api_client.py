@@ -87,6 +87,9 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
+        if self._tracing is not None and self._tracing.starts():  # the call in its span
+            with self._tracing.operation(endpoint.operation_id):
+                return await self.invoke(endpoint, args, options)
         response = await self._send(
             prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
         )
@@ -102,6 +105,9 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
+        if self._tracing is not None and self._tracing.starts():  # the call in its span
+            with self._tracing.operation(endpoint.operation_id):
+                return await self.invoke_unread(endpoint, args, options)
         request = prepare(
             endpoint, args, options, self.configuration, self._headers, self._serialize, True
         )
@@ -130,6 +136,9 @@ class ApiClient(BaseApiClient):
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """An ``AsyncTokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
+        if self._tracing is not None and self._tracing.starts():  # the call in its span
+            with self._tracing.operation(POST_TOKEN.operation_id):
+                return await self._refresh_tokens(base_url, refresh_token, deadline)
         response = await self._send(self._refresh_request(base_url, refresh_token, deadline))
         await response.read()
         decoded: ApiResponse[TokenResponse] = self._decode(response, POST_TOKEN.response_types)
@@ -149,7 +158,11 @@ class ApiClient(BaseApiClient):
                 await asyncio.sleep(wait)
             started = time.perf_counter()
             try:
-                response = await self.rest_client.send(request)
+                if self._tracing is None:
+                    response = await self.rest_client.send(request)
+                else:  # the attempt in its span, with its traceparent
+                    with self._tracing.attempt(request, retries) as attempt:
+                        response = attempt.answered(await self.rest_client.send(attempt.request))
             except ApiConnectionError as error:
                 await asyncio.sleep(retries.after_error(error))  # raises when there is no retry
                 continue
