@@ -96,9 +96,10 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        if self._tracing is not None and self._tracing.starts():  # the call in its span
+        if self._tracing is not None and self._tracing.starts():
+            # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(endpoint.operation_id):
-                return self.invoke(endpoint, args, options)
+                return ApiClient.invoke(self, endpoint, args, options)
         response = self._send(
             prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
         )
@@ -113,9 +114,10 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
-        if self._tracing is not None and self._tracing.starts():  # the call in its span
+        if self._tracing is not None and self._tracing.starts():
+            # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(endpoint.operation_id):
-                return self.invoke_unread(endpoint, args, options)
+                return ApiClient.invoke_unread(self, endpoint, args, options)
         request = prepare(
             endpoint, args, options, self.configuration, self._headers, self._serialize, True
         )
@@ -144,9 +146,10 @@ class ApiClient(BaseApiClient):
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """A ``TokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        if self._tracing is not None and self._tracing.starts():  # the call in its span
+        if self._tracing is not None and self._tracing.starts():
+            # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(POST_TOKEN.operation_id):
-                return self._refresh_tokens(base_url, refresh_token, deadline)
+                return ApiClient._refresh_tokens(self, base_url, refresh_token, deadline)
         response = self._send(self._refresh_request(base_url, refresh_token, deadline))
         response.read()
         decoded: ApiResponse[TokenResponse] = self._decode(response, POST_TOKEN.response_types)

@@ -87,9 +87,10 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        if self._tracing is not None and self._tracing.starts():  # the call in its span
+        if self._tracing is not None and self._tracing.starts():
+            # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(endpoint.operation_id):
-                return await self.invoke(endpoint, args, options)
+                return await ApiClient.invoke(self, endpoint, args, options)
         response = await self._send(
             prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
         )
@@ -105,9 +106,10 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
-        if self._tracing is not None and self._tracing.starts():  # the call in its span
+        if self._tracing is not None and self._tracing.starts():
+            # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(endpoint.operation_id):
-                return await self.invoke_unread(endpoint, args, options)
+                return await ApiClient.invoke_unread(self, endpoint, args, options)
         request = prepare(
             endpoint, args, options, self.configuration, self._headers, self._serialize, True
         )
@@ -136,9 +138,10 @@ class ApiClient(BaseApiClient):
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """An ``AsyncTokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        if self._tracing is not None and self._tracing.starts():  # the call in its span
+        if self._tracing is not None and self._tracing.starts():
+            # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(POST_TOKEN.operation_id):
-                return await self._refresh_tokens(base_url, refresh_token, deadline)
+                return await ApiClient._refresh_tokens(self, base_url, refresh_token, deadline)
         response = await self._send(self._refresh_request(base_url, refresh_token, deadline))
         await response.read()
         decoded: ApiResponse[TokenResponse] = self._decode(response, POST_TOKEN.response_types)
