@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import pytest
 from fault_scenarios import USER, fast_retry_policy
@@ -299,7 +299,6 @@ def test_without_opentelemetry_installed_nothing_of_it_is_imported(
             check=True,
         ).stdout.splitlines()
         assert out[0].endswith("@example.com")
-        loaded: Optional[str] = out[1]
         # with the variable, the client looked for OpenTelemetry and did without it
         expected = "[]" if provider_variable is None else "['numind.openapi_client._tracing']"
-        assert loaded == expected
+        assert out[1] == expected
