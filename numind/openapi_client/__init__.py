@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
     from .api_response import ApiResponse
-    from .auth import CredentialStoreError, LoginError, LoginRequiredError, SessionNotRevokedWarning
+    from .auth import (
+        CredentialStoreError,
+        InvalidCredentialFileError,
+        LoginError,
+        LoginRequiredError,
+        LogoutError,
+        SessionNotRevokedWarning,
+    )
     from .configuration import Configuration
     from .exceptions import (
         ApiAttributeError,
@@ -76,8 +83,10 @@ __all__ = [
     "CredentialStoreError",
     "Error",
     "ForbiddenException",
+    "InvalidCredentialFileError",
     "LoginError",
     "LoginRequiredError",
+    "LogoutError",
     "NotFoundException",
     "OpenApiException",
     "RequestOptions",
@@ -107,8 +116,10 @@ _MODULES = {
     "RequestOptions": "._types",
     # the errors of signing in, where ``auth`` declares them
     "CredentialStoreError": ".auth",
+    "InvalidCredentialFileError": ".auth",
     "LoginError": ".auth",
     "LoginRequiredError": ".auth",
+    "LogoutError": ".auth",
     "SessionNotRevokedWarning": ".auth",
 }
 

@@ -1,0 +1,85 @@
+"""What the README and the docs promise, checked against the package and the contract.
+
+- The exception tree drawn in README.md: every name in it is importable from
+  ``numind.openapi_client`` and ``numind.openapi_client_async`` (the same class), under
+  the parent it is drawn under; and every exported exception is drawn.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import re
+import subprocess
+import sys
+
+import pytest
+from _examples import ROOT
+
+import numind.openapi_client as sdk
+
+README = ROOT / "README.md"
+PACKAGES = ["numind.openapi_client", "numind.openapi_client_async"]
+
+# -- the exception tree ----------------------------------------------------------------------
+
+#: A line of the tree: its drawing (``│``, ``├──`` ...), a class name, and maybe
+#: ``(BuiltinBase)``.
+TREE_LINE = re.compile(r"^(?P<indent>[│├└─ ]*)(?P<name>[A-Z]\w*)(?: \((?P<builtin>\w+)\))?")
+
+
+def drawn_tree(text: str) -> list[tuple[str, str | None, str | None]]:
+    """(name, parent, built-in base) of each class drawn in the README's exception tree."""
+    errors = text[text.index("\n## Errors\n") :]
+    block = re.search(r"^```text\n(OpenApiException\n.*?)^```", errors, re.S | re.M)
+    assert block is not None, "README.md: no exception tree under ## Errors"
+    drawn: list[tuple[str, str | None, str | None]] = []
+    parents: list[str] = []  # the names on the path to the current depth
+    for line in block.group(1).splitlines():
+        match = TREE_LINE.match(line)
+        if match is None or not match.group("name"):
+            continue  # a continuation line of a description
+        depth = len(match.group("indent")) // 4
+        del parents[depth:]
+        drawn.append((match.group("name"), parents[-1] if parents else None, match["builtin"]))
+        parents.append(match.group("name"))
+    return drawn
+
+
+TREE = drawn_tree(README.read_text(encoding="utf-8"))
+
+
+def test_the_tree_is_read_from_the_readme() -> None:
+    names = [name for name, _, _ in TREE]
+    assert names[0] == "OpenApiException" and len(names) == len(set(names))
+    assert ("ApiTimeoutError", "ApiConnectionError", None) in TREE
+    assert ("ApiTypeError", "OpenApiException", "TypeError") in TREE
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_exception_drawn_in_the_readme_is_importable_from_the_package(package: str) -> None:
+    names = [name for name, _, _ in TREE]
+    # as a user writes it, in a fresh interpreter: nothing imported before helps
+    code = f"from {package} import {', '.join(names)}\nprint('ok')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
+    module = importlib.import_module(package)
+    missing = [name for name in names if name not in module.__all__]
+    assert missing == [], f"drawn in README.md, not in {package}.__all__"
+    for name, parent, builtin in TREE:
+        cls = getattr(module, name)
+        assert cls is getattr(sdk, name), f"{package}.{name} is not the sync package's class"
+        if parent is not None:
+            assert issubclass(cls, getattr(module, parent)), f"{name} is drawn under {parent}"
+        if builtin is not None:
+            assert issubclass(cls, getattr(builtins, builtin)), f"{name} is drawn as {builtin}"
+
+
+def test_every_exported_exception_is_drawn_in_the_readme() -> None:
+    exported = {
+        name
+        for name in sdk.__all__
+        if isinstance(value := getattr(sdk, name), type) and issubclass(value, BaseException)
+    }
+    # the one warning is named in the text below the tree
+    assert exported - {"SessionNotRevokedWarning"} == {name for name, _, _ in TREE}
