@@ -3,12 +3,15 @@
 - The exception tree drawn in README.md: every name in it is importable from
   ``numind.openapi_client`` and ``numind.openapi_client_async`` (the same class), under
   the parent it is drawn under; and every exported exception is drawn.
+- Installing: no page tells a user to ``pip install numind`` from the index (a different
+  package of that name is there) without saying so.
 """
 
 from __future__ import annotations
 
 import builtins
 import importlib
+import pathlib
 import re
 import subprocess
 import sys
@@ -83,3 +86,58 @@ def test_every_exported_exception_is_drawn_in_the_readme() -> None:
     }
     # the one warning is named in the text below the tree
     assert exported - {"SessionNotRevokedWarning"} == {name for name, _, _ in TREE}
+
+
+# -- installing --------------------------------------------------------------------------------
+
+#: ``pip install numind``, ``uv pip install "numind[async]"``, ``pipx install numind`` ...:
+#: the name on the index, not a path (``.``, ``.[async]``, ``dist/numind-...whl``).
+FROM_THE_INDEX = re.compile(
+    r"""\b(?:pip|pipx|uv\s+pip|uv)\s+(?:install|add)\s+(?:-\S+\s+)*["']?numind(?![\w.-])"""
+)
+SAYS_IT_IS_ANOTHER = re.compile(r"(?:a different|another) package", re.I)
+
+
+def user_facing_files() -> list[pathlib.Path]:
+    """Every page and message a user reads (CHANGELOG.md is history: not among them)."""
+    return [
+        README,
+        *sorted((ROOT / "docs").glob("*.md")),
+        *sorted((ROOT / "examples").iterdir()),
+        *sorted((ROOT / "benchmarks").glob("*.md")),
+        *sorted((ROOT / "benchmarks").glob("*.py")),
+        *sorted((ROOT / "numind").rglob("*.py")),
+    ]
+
+
+def installs_from_the_index(text: str) -> list[str]:
+    """The paragraphs of ``text`` that install ``numind`` from the index without saying
+    that the package there is a different one."""
+    return [
+        paragraph.strip()
+        for paragraph in re.split(r"\n\s*\n", text)
+        if FROM_THE_INDEX.search(paragraph) and not SAYS_IT_IS_ANOTHER.search(paragraph)
+    ]
+
+
+def test_the_pattern_finds_an_install_from_the_index() -> None:
+    assert installs_from_the_index("```bash\npip install numind\n```")
+    assert installs_from_the_index('Needs aiohttp: `pip install "numind[async]"`.')
+    assert installs_from_the_index("uv pip install -U numind")
+    assert not installs_from_the_index('pip install ".[async]" or "dist/numind-0.1.0.whl"')
+    assert not installs_from_the_index("`pip install numind` installs a different package")
+
+
+def test_no_page_installs_numind_from_the_index_without_saying_it_is_another_package() -> None:
+    found = {
+        str(path.relative_to(ROOT)): paragraphs
+        for path in user_facing_files()
+        if path.is_file()
+        and (paragraphs := installs_from_the_index(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+    # and the README does say it, where it says how to install
+    installation = README.read_text(encoding="utf-8").split("\n## Installation & Usage\n")[1]
+    installation = installation.split("\n## ")[0]
+    assert "pip install ." in installation and "python -m build" in installation
+    assert FROM_THE_INDEX.search(installation) and SAYS_IT_IS_ANOTHER.search(installation)
