@@ -633,7 +633,7 @@ def test_https_to_a_plain_http_server_says_it_may_not_speak_https(
     assert "TLS failed: [SSL: WRONG_VERSION_NUMBER]" in result.stderr
     assert result.stderr.endswith(
         "; the server may not speak https: if it serves plain http (as a local server does), "
-        f"use {server.origin} instead\n"
+        f"use {server.url} instead\n"
     )
 
 
@@ -844,3 +844,15 @@ def test_login_says_where_it_stored_the_tokens(env: dict[str, str], server: Loca
     path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
     assert code == 0
     assert f"Signed in as {email} on {server.url}; the tokens are stored in {path}\n" in out
+
+
+def test_a_rejected_numind_api_key_is_named_with_auth_status(env: dict[str, str]) -> None:
+    result = numind("auth", "whoami", env={**env, "NUMIND_API_KEY": "nm_not_a_key_of_anyone"})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "numind: error: the server answered 401 Unauthorized: Invalid, expired or revoked "
+        "token. The token sent was NUMIND_API_KEY: set it to a valid API key (`numind auth "
+        "tokens create NAME`), or unset it to use your login; `numind auth status` shows which "
+        "credential is used\n"
+    )
+    assert "nm_not_a_key_of_anyone" not in result.stderr
