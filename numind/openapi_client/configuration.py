@@ -31,10 +31,10 @@ from ._logging import LoggingSettings
 from ._redact import Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
-from .exceptions import ApiValueError, OpenApiException
+from .exceptions import ApiTypeError, ApiValueError, OpenApiException, unknown_keyword
 
 if TYPE_CHECKING:
-    from typing_extensions import Literal
+    from typing_extensions import Literal, Self
 
     from ._stored_login import StoredLogin
 
@@ -51,7 +51,26 @@ ENV_BASE_URL = "NUMIND_BASE_URL"
 ServerVariables = Dict[str, str]
 
 logger = logging.getLogger("numind.openapi_client")
+#: What to give instead of a keyword that Configuration does not take (other generated
+#: clients' names); any other gets the closest name it takes.
+_KEYWORD_ADVICE = {
+    "api_key": 'pass the token (an API key or access token) as a str: access_token="..."'
+    " (or set NUMIND_API_KEY); it is sent as a bearer token",
+    "api_key_prefix": 'the token is sent as "Bearer <token>": give the token alone as '
+    'access_token="..."',
+    "base_url": 'the base URL is host="https://api.nuextract.ai/v1"',
+}
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
+
+
+def _checked_access_token(value: Any) -> Optional[str]:
+    """``value`` when it can be sent as the token: ``ApiTypeError`` unless None or a str."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ApiTypeError(
+        f"access_token must be a str (an API key or access token), got "
+        f"{type(value).__name__}: pass the token as a string"
+    )
 
 
 class Configuration(LoggingSettings):
@@ -125,6 +144,14 @@ class Configuration(LoggingSettings):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._own_auth_settings = cls.auth_settings is not Configuration.auth_settings
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Before __init__, whose TypeError would not say what to give instead (type checkers
+        # read __init__'s signature: a *args/**kwargs __new__ is transparent to them).
+        wrong = unknown_keyword(cls, kwargs, _KEYWORD_ADVICE) if kwargs else None
+        if wrong is not None:
+            raise wrong
+        return super().__new__(cls)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -376,6 +403,7 @@ class Configuration(LoggingSettings):
 
     @access_token.setter
     def access_token(self, value: Optional[str]) -> None:
+        value = _checked_access_token(value)
         refusal = _bearer_prefix(value, "access_token")
         if refusal is not None:
             raise ApiValueError(refusal)

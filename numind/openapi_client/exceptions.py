@@ -35,7 +35,20 @@ with ``auth.SessionNotRevokedWarning``.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Collection, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union
+import functools
+import inspect
+from typing import (
+    Any,
+    Collection,
+    FrozenSet,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
 from urllib.parse import urlsplit
 
 #: The response header that carries the server's id of a request (quote it to support).
@@ -369,3 +382,27 @@ def unexpected_keyword(
     elif close:
         message += f"; did you mean {close[0]!r}?"
     return TypeError(message)
+
+
+def unknown_keyword(
+    cls: type, given: Collection[str], advice: Mapping[str, str]
+) -> Optional[TypeError]:
+    """The ``TypeError`` of the first of the ``given`` keywords that ``cls()`` does not take
+    (with ``advice[name]``, or the closest name it takes), or None when it takes them all."""
+    known = _keywords(cls)
+    for name in given:
+        if known is not None and name not in known:
+            return unexpected_keyword(cls.__name__, name, known, advice.get(name))
+    return None
+
+
+@functools.cache
+def _keywords(cls: type) -> Optional[FrozenSet[str]]:
+    """The keyword parameters of ``cls.__init__`` (None: it takes ``**kwargs``)."""
+    init = cls.__init__  # type: ignore[misc]  # the class's own, read from the class
+    parameters = list(inspect.signature(init).parameters.values())[1:]
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return frozenset(
+        p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    )
