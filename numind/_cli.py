@@ -67,7 +67,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         getattr(args, "help_of", parser).print_help(sys.stderr)
         return 2
     from numind.openapi_client import OpenApiException
+    from numind.openapi_client.configuration import log_to_stderr
 
+    if getattr(args, "debug", False):
+        log_to_stderr("debug")
     sdk_logger = logging.getLogger("numind.openapi_client")
     handler = _Warnings(logging.WARNING)
     sdk_logger.addHandler(handler)
@@ -103,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
         help="base URL of the API (default: $NUMIND_BASE_URL, else https://api.nuextract.ai/v1)",
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log each request and answer on stderr, secrets redacted (as NUMIND_LOG=debug)",
+    )
     parser = Parser(prog=PROG, description="NuExtract from the command line.", parents=[common])
     parser.add_argument(
         "--version",

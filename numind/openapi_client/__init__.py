@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from numind import __version__
 
+from . import _logging
+
+# NUMIND_LOG=debug|info|warning: the SDK's log on stderr, from the start (as OPENAI_LOG).
+_logging.log_from_environment()
+
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
     from ._types import RequestOptions

@@ -27,7 +27,7 @@ from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
 from ._hosts import DEFAULT_HOST, checked_host, refuse_insecure_route
-from ._logging import LoggingSettings
+from ._logging import ENV_LOG, LoggingSettings, log_to_stderr
 from ._redact import Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     #: Where the credential of secured calls comes from (``Configuration.credential_source``).
     CredentialSource = Literal["access_token", "NUMIND_API_KEY", "stored_login"]
 
-__all__ = ["Configuration", "DEFAULT_HOST"]
+__all__ = ["Configuration", "DEFAULT_HOST", "ENV_LOG", "log_to_stderr"]
 
 #: Environment variable holding an access token or API key, read when none is given.
 ENV_API_KEY = "NUMIND_API_KEY"

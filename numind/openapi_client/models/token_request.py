@@ -73,7 +73,9 @@ class TokenRequest(ApiModel):
         # from_dict: the dict is the variant's, and its ``type`` picks the variant
         if obj.get("type") not in cls.discriminator_value_class_map:
             # pydantic's own error would be "Unable to extract tag using discriminator".
-            error = PydanticCustomError("token_request_type", _missing_type(obj))
+            error = PydanticCustomError(
+                "token_request_type", "{text}", {"text": _missing_type(obj)}
+            )
             raise ValidationError.from_exception_data(
                 cls.__name__, [{"type": error, "loc": (), "input": obj}], hide_input=True
             )
