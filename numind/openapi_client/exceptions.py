@@ -199,8 +199,10 @@ class ApiException(OpenApiException):
     ``headers`` (the response headers), ``method`` and ``url`` of the request, and
     ``request_id`` (the ``X-Request-Id`` header, when the server sent one), and
     ``retry_note``: why the call stopped retrying, when it had retried
-    (``gave up after 2 retries``) or could not for its deadline.
-    ``str()`` is one short line; the full body stays in ``body``.
+    (``gave up after 2 retries``) or could not for its deadline; ``hint``: what to do when
+    the cause is a usual mistake (a 404 from a base URL without ``/v1``, whose corrected
+    URL is ``suggested_host``; a 401 to the key of ``NUMIND_API_KEY``), else None.
+    ``str()`` is one short line, the hint at its end; the full body stays in ``body``.
     """
 
     def __init__(
