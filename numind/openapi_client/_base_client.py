@@ -32,6 +32,7 @@ from . import _decode, _request
 from ._endpoints import POST_TOKEN
 from ._headers import find_header
 from ._hosts import refuse_insecure_route
+from ._options import ClientCopies
 from ._redact import redact_body, redact_headers, redact_url
 from ._request import CallOptions, ClientHeaders, PreparedRequest, RequestSerialized, Serialize
 from ._retry import CoolDowns, to_retry
@@ -56,7 +57,7 @@ _REFRESH = "ai.numind.extract.shared.TokenRefreshRequest"
 _SIGNING_STEPS = ("param_serialize", "update_params_for_auth")
 
 
-class BaseApiClient:
+class BaseApiClient(ClientCopies):
     """What the sync and the async ``ApiClient`` share: settings, default headers, and the
     pure steps of every call. See the module docstring.
 

@@ -252,6 +252,15 @@ class Configuration(LoggingSettings):
         clone.__dict__.update(self.__dict__)
         return clone
 
+    def _copy_sharing_login(self) -> Configuration:
+        """A shallow copy that holds this configuration's stored login, even one not yet
+        read: the copy reads it through this one, so both refresh one login
+        (``ApiClient.with_options``)."""
+        clone = copy.copy(self)
+        if isinstance(self._stored_login, _Unread):
+            clone._stored_login = _ReadThrough(self)
+        return clone
+
     # -- transport policy ---------------------------------------------------------------
 
     @property
@@ -322,6 +331,9 @@ class Configuration(LoggingSettings):
         is unsafe (readable by others, or a symbolic link).
         """
         login = self._stored_login
+        if isinstance(login, _ReadThrough) and login.origin.host == self.host:
+            login = None if self.access_token is not None else login.origin.stored_login
+            self._stored_login = login
         if isinstance(login, _Unread):
             with _STORE_READ:
                 login = self._stored_login
@@ -582,6 +594,15 @@ class _Unread:
 
 
 _UNREAD = _Unread()
+
+
+class _ReadThrough(_Unread):
+    """Not read yet: the login of ``origin``, the configuration this one was copied from."""
+
+    def __init__(self, origin: Configuration) -> None:
+        self.origin = origin
+
+
 _STORE_READ = threading.Lock()
 
 
