@@ -132,7 +132,9 @@ class BaseApiClient(ClientCopies):
             f"{type(self).__name__} cannot be pickled (nor copied): it holds a connection "
             "pool and locks. To use the API in another process (multiprocessing, "
             "ProcessPoolExecutor), pass its Configuration, which pickles, and create the "
-            "client in the child: `with ApiClient(configuration) as api_client: ...`"
+            "client in the child: `with ApiClient(configuration) as api_client: ...`. For a "
+            "client with other timeouts, retries or headers over the same pool, use "
+            "`api_client.with_options(...)`"
         )
 
     @property
