@@ -67,5 +67,16 @@ def copies(api_client: sdk.ApiClient) -> None:
     # expect: mypy[arg-type] pyright[reportArgumentType]
     api_client.with_options(timeout="5")
     # a copy is a client, not an API class
-    # expect: mypy[attr-defined] pyright[reportAttributeAccessIssue]
+    # expect: mypy[attr-defined] pyright[reportAttributeAccessIssue, reportUnknownMemberType]
     api_client.with_options(timeout=2).get_api_auth_me()
+
+
+class TenantClient(sdk.ApiClient):
+    tenant = "t1"
+
+
+def copies_of_a_subclass(api_client: TenantClient) -> None:
+    # a subclass's copy is of the subclass: its attributes keep their types
+    # expect: mypy[assignment] pyright[reportAssignmentType]
+    tenant: int = api_client.with_options(timeout=2).tenant
+    print(tenant)
