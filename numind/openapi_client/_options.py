@@ -62,6 +62,11 @@ def merged_headers(
     Checked now, so that a value HTTP cannot carry raises ``ApiValueError`` here rather
     than at the first call.
     """
+    if default_headers is not None and not isinstance(default_headers, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise ApiTypeError(
+            f"default_headers is a {type(default_headers).__name__}: give a dict of header "
+            'names to values, such as {"X-Job": "nightly"}'
+        )
     merged = ClientHeaders()
     defaults = merged.defaults
     defaults.update(headers.defaults)
@@ -112,6 +117,7 @@ class ClientCopies:
             given replaces the same header in any spelling). To replace them all, assign
             ``copy.default_headers = {...}`` on the copy: that leaves this client's alone.
         :raises ApiValueError: a value that the option does not take, named.
+        :raises ApiTypeError: ``default_headers`` is not a dict of str to str.
 
         Closing either one (``close()``, or the end of its ``with`` block) closes the
         shared connections; both can still be used, and the next call reconnects. Close
