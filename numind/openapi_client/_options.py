@@ -13,12 +13,14 @@ is a new ``ApiClient``.
 
 from __future__ import annotations
 
+import copy as _copy
 from typing import TYPE_CHECKING, Mapping, Optional, TypeVar, Union
 
 from ._headers import set_header
 from ._request import ClientHeaders
 from ._retry import to_retry
 from ._types import NOT_GIVEN, NotGiven
+from .configuration import _Unread  # pyright: ignore[reportPrivateUsage]
 from .exceptions import ApiTypeError
 
 if TYPE_CHECKING:
@@ -43,7 +45,11 @@ def configured(
     is. The copy holds its stored login, read or not yet (one login, refreshed once for
     both). A bad value raises ``ApiValueError`` naming the option, as ``Configuration``'s
     own setters do."""
-    copy = configuration._copy_sharing_login()  # pyright: ignore[reportPrivateUsage]
+    copy = _copy.copy(configuration)
+    if isinstance(configuration._stored_login, _Unread):  # pyright: ignore[reportPrivateUsage]
+        # Not read yet: the copy reads it through ``configuration``, so that both hold
+        # one login (a shallow copy shares one that was read).
+        copy._stored_login = _Unread(configuration)  # pyright: ignore[reportPrivateUsage]
     if not isinstance(timeout, NotGiven):
         copy.timeout = timeout
     if not isinstance(call_timeout, NotGiven):

@@ -252,15 +252,6 @@ class Configuration(LoggingSettings):
         clone.__dict__.update(self.__dict__)
         return clone
 
-    def _copy_sharing_login(self) -> Configuration:
-        """A shallow copy that holds this configuration's stored login, even one not yet
-        read: the copy reads it through this one, so both refresh one login
-        (``ApiClient.with_options``)."""
-        clone = copy.copy(self)
-        if isinstance(self._stored_login, _Unread):
-            clone._stored_login = _ReadThrough(self)
-        return clone
-
     # -- transport policy ---------------------------------------------------------------
 
     @property
@@ -331,9 +322,9 @@ class Configuration(LoggingSettings):
         is unsafe (readable by others, or a symbolic link).
         """
         login = self._stored_login
-        if isinstance(login, _ReadThrough) and login.origin.host == self.host:
+        if isinstance(login, _Unread) and login.origin and login.origin.host == self.host:
             login = None if self.access_token is not None else login.origin.stored_login
-            self._stored_login = login
+            self._stored_login = login  # the same object: refreshed once for both
         if isinstance(login, _Unread):
             with _STORE_READ:
                 login = self._stored_login
@@ -590,19 +581,13 @@ _HIDDEN_LOGIN = _HiddenLogin()
 
 
 class _Unread:
-    """The stored login has not been looked up yet."""
+    """The stored login has not been looked up yet (``origin``: look it up there)."""
+
+    def __init__(self, origin: Optional[Configuration] = None) -> None:
+        self.origin = origin  # the client's, for a copy (``ApiClient.with_options``)
 
 
 _UNREAD = _Unread()
-
-
-class _ReadThrough(_Unread):
-    """Not read yet: the login of ``origin``, the configuration this one was copied from."""
-
-    def __init__(self, origin: Configuration) -> None:
-        self.origin = origin
-
-
 _STORE_READ = threading.Lock()
 
 
