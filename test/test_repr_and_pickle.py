@@ -101,7 +101,8 @@ def test_an_api_client_refuses_pickling_with_the_workaround_and_its_configuratio
         "ApiClient cannot be pickled (nor copied): it holds a connection pool and locks. To "
         "use the API in another process (multiprocessing, ProcessPoolExecutor), pass its "
         "Configuration, which pickles, and create the client in the child: `with "
-        "ApiClient(configuration) as api_client: ...`"
+        "ApiClient(configuration) as api_client: ...`. For a client with other timeouts, "
+        "retries or headers over the same pool, use `api_client.with_options(...)`"
     )
     # the workaround works, with spawn (the default on macOS and Windows)
     context = multiprocessing.get_context("spawn")

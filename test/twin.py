@@ -95,6 +95,9 @@ class Blocking:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self.target, name)
+        if inspect.ismethod(value) and not inspect.iscoroutinefunction(value):
+            # what a plain method returns is seen too: ``with_options`` makes a client
+            return lambda *args, **kwargs: seen(value(*args, **kwargs), self.loop)
         if not inspect.iscoroutinefunction(value):
             return value
 

@@ -32,7 +32,9 @@ from numind import __version__
 
 from . import _decode, _request
 from ._endpoints import POST_TOKEN
+from ._headers import find_header
 from ._hosts import refuse_insecure_route
+from ._options import ClientCopies
 from ._redact import redact_body, redact_headers, redact_url
 from ._request import CallOptions, ClientHeaders, PreparedRequest, RequestSerialized, Serialize
 from ._retry import CoolDowns, to_retry
@@ -58,7 +60,7 @@ _REFRESH = "ai.numind.extract.shared.TokenRefreshRequest"
 _SIGNING_STEPS = ("param_serialize", "update_params_for_auth")
 
 
-class BaseApiClient:
+class BaseApiClient(ClientCopies):
     """What the sync and the async ``ApiClient`` share: settings, default headers, and the
     pure steps of every call. See the module docstring.
 
@@ -140,7 +142,9 @@ class BaseApiClient:
             f"{type(self).__name__} cannot be pickled (nor copied): it holds a connection "
             "pool and locks. To use the API in another process (multiprocessing, "
             "ProcessPoolExecutor), pass its Configuration, which pickles, and create the "
-            "client in the child: `with ApiClient(configuration) as api_client: ...`"
+            "client in the child: `with ApiClient(configuration) as api_client: ...`. For a "
+            "client with other timeouts, retries or headers over the same pool, use "
+            "`api_client.with_options(...)`"
         )
 
     @property
@@ -236,6 +240,16 @@ class BaseApiClient:
                 response.reason,
                 (time.perf_counter() - started) * 1000,
             )
+
+    def _credential_of(self, request: PreparedRequest) -> Optional[str]:
+        """``"NUMIND_API_KEY"`` when that variable's key signed ``request`` (the 401 that
+        answers it then names the variable), else None."""
+        configuration = self.configuration
+        token = configuration._access_token  # pyright: ignore[reportPrivateUsage]
+        if token is None or configuration._token_source != "NUMIND_API_KEY":  # pyright: ignore[reportPrivateUsage]
+            return None
+        sent = find_header(request.headers, "Authorization")
+        return "NUMIND_API_KEY" if sent is not None and str(sent) == f"Bearer {token}" else None
 
     def _decode(
         self, response: Any, response_types: Mapping[str, Optional[str]]

@@ -7,6 +7,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple, TypedDict, Union
 import urllib3
 
 __all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
     "RESTResponseType",
     "RequestAuth",
     "RequestHeaders",
@@ -23,6 +25,23 @@ RequestHeaders = Optional[Mapping[str, str]]
 #: What ``*_without_preload_content`` returns: the transport's own response, body unread
 #: (urllib3's pools declare ``BaseHTTPResponse``).
 RESTResponseType = urllib3.BaseHTTPResponse
+
+
+class NotGiven:
+    """The type of ``NOT_GIVEN``: an option left as it is, where None has a meaning of its
+    own (``timeout=None`` is the default timeout)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: An option that was not given (the default of ``ApiClient.with_options``' options).
+NOT_GIVEN = NotGiven()
 
 
 # typing's TypedDict, not typing_extensions': importing the package loads no

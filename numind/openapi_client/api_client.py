@@ -100,11 +100,14 @@ class ApiClient(BaseApiClient):
             # The call in its span, which runs this body (not a subclass's override again).
             with self._tracing.operation(endpoint.operation_id):
                 return ApiClient.invoke(self, endpoint, args, options)
-        response = self._send(
-            prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
+        request = prepare(
+            endpoint, args, options, self.configuration, self._headers, self._serialize
         )
+        response = self._send(request)
         response.read()
-        return decode_response(response, endpoint.response_types, self.configuration._debug)  # pyright: ignore[reportPrivateUsage]
+        credential = self._credential_of(request) if response.status == 401 else None
+        debug = self.configuration._debug  # pyright: ignore[reportPrivateUsage]
+        return decode_response(response, endpoint.response_types, debug, credential)
 
     def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions

@@ -27,21 +27,21 @@ from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
 from ._hosts import DEFAULT_HOST, checked_host, refuse_insecure_route
-from ._logging import LoggingSettings
+from ._logging import ENV_LOG, LoggingSettings, log_to_stderr
 from ._redact import Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
-from .exceptions import ApiValueError, OpenApiException
+from .exceptions import ApiTypeError, ApiValueError, OpenApiException, unknown_keyword
 
 if TYPE_CHECKING:
-    from typing_extensions import Literal
+    from typing_extensions import Literal, Self
 
     from ._stored_login import StoredLogin
 
     #: Where the credential of secured calls comes from (``Configuration.credential_source``).
     CredentialSource = Literal["access_token", "NUMIND_API_KEY", "stored_login"]
 
-__all__ = ["Configuration", "DEFAULT_HOST"]
+__all__ = ["Configuration", "DEFAULT_HOST", "ENV_LOG", "log_to_stderr"]
 
 #: Environment variable holding an access token or API key, read when none is given.
 ENV_API_KEY = "NUMIND_API_KEY"
@@ -51,7 +51,26 @@ ENV_BASE_URL = "NUMIND_BASE_URL"
 ServerVariables = Dict[str, str]
 
 logger = logging.getLogger("numind.openapi_client")
+#: What to give instead of a keyword that Configuration does not take (other generated
+#: clients' names); any other gets the closest name it takes.
+_KEYWORD_ADVICE = {
+    "api_key": 'pass the token (an API key or access token) as a str: access_token="..."'
+    " (or set NUMIND_API_KEY); it is sent as a bearer token",
+    "api_key_prefix": 'the token is sent as "Bearer <token>": give the token alone as '
+    'access_token="..."',
+    "base_url": 'the base URL is host="https://api.nuextract.ai/v1"',
+}
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
+
+
+def _checked_access_token(value: Any) -> Optional[str]:
+    """``value`` when it can be sent as the token: ``ApiTypeError`` unless None or a str."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ApiTypeError(
+        f"access_token must be a str (an API key or access token), got "
+        f"{type(value).__name__}: pass the token as a string"
+    )
 
 
 class Configuration(LoggingSettings):
@@ -125,6 +144,14 @@ class Configuration(LoggingSettings):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._own_auth_settings = cls.auth_settings is not Configuration.auth_settings
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Before __init__, whose TypeError would not say what to give instead (type checkers
+        # read __init__'s signature: a *args/**kwargs __new__ is transparent to them).
+        wrong = unknown_keyword(cls, kwargs, _KEYWORD_ADVICE) if kwargs else None
+        if wrong is not None:
+            raise wrong
+        return super().__new__(cls)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -295,6 +322,9 @@ class Configuration(LoggingSettings):
         is unsafe (readable by others, or a symbolic link).
         """
         login = self._stored_login
+        if isinstance(login, _Unread) and login.origin and login.origin.host == self.host:
+            login = None if self.access_token is not None else login.origin.stored_login
+            self._stored_login = login  # the same object: refreshed once for both
         if isinstance(login, _Unread):
             with _STORE_READ:
                 login = self._stored_login
@@ -376,6 +406,7 @@ class Configuration(LoggingSettings):
 
     @access_token.setter
     def access_token(self, value: Optional[str]) -> None:
+        value = _checked_access_token(value)
         refusal = _bearer_prefix(value, "access_token")
         if refusal is not None:
             raise ApiValueError(refusal)
@@ -550,7 +581,10 @@ _HIDDEN_LOGIN = _HiddenLogin()
 
 
 class _Unread:
-    """The stored login has not been looked up yet."""
+    """The stored login has not been looked up yet (``origin``: look it up there)."""
+
+    def __init__(self, origin: Optional[Configuration] = None) -> None:
+        self.origin = origin  # the client's, for a copy (``ApiClient.with_options``)
 
 
 _UNREAD = _Unread()

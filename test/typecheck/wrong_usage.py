@@ -57,3 +57,26 @@ def mistakes(api: sdk.AuthenticationApi, tokens: sdk.TokenResponse, code: str) -
     # a Configuration where an ApiClient belongs
     # expect: mypy[arg-type] pyright[reportArgumentType]
     sdk.AuthenticationApi(sdk.Configuration())
+
+
+def copies(api_client: sdk.ApiClient) -> None:
+    # a misspelt option of a copy (openai's name; here it is ``retries``)
+    # expect: mypy[call-arg] pyright[reportCallIssue]
+    api_client.with_options(max_retries=2)
+    # a timeout of the wrong type
+    # expect: mypy[arg-type] pyright[reportArgumentType]
+    api_client.with_options(timeout="5")
+    # a copy is a client, not an API class
+    # expect: mypy[attr-defined] pyright[reportAttributeAccessIssue, reportUnknownMemberType]
+    api_client.with_options(timeout=2).get_api_auth_me()
+
+
+class TenantClient(sdk.ApiClient):
+    tenant = "t1"
+
+
+def copies_of_a_subclass(api_client: TenantClient) -> None:
+    # a subclass's copy is of the subclass: its attributes keep their types
+    # expect: mypy[assignment] pyright[reportAssignmentType]
+    tenant: int = api_client.with_options(timeout=2).tenant
+    print(tenant)

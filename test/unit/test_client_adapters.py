@@ -105,6 +105,7 @@ def test_a_client_cannot_be_pickled_nor_copied_and_says_what_to_do(duplicate: An
     with pytest.raises(TypeError, match="ApiClient cannot be pickled") as refused:
         duplicate(client)
     assert "pass its Configuration, which pickles" in str(refused.value)
+    assert "use `api_client.with_options(...)`" in str(refused.value)
 
 
 # -- signing of one's own ----------------------------------------------------------------
