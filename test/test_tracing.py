@@ -302,3 +302,15 @@ def test_without_opentelemetry_installed_nothing_of_it_is_imported(
         # with the variable, the client looked for OpenTelemetry and did without it
         expected = "[]" if provider_variable is None else "['numind.openapi_client._tracing']"
         assert out[1] == expected
+
+
+def test_a_copy_with_other_options_traces_as_its_client(
+    server: LocalServer, tokens: sdk.TokenResponse, spans: InMemorySpanExporter, twin: Twin
+) -> None:
+    configuration = sdk.Configuration(host=server.url, access_token=tokens.token)
+    with twin.client(configuration) as client:
+        copy = client.with_options(timeout=5)
+        twin.api(copy).get_api_auth_me()
+
+    found = [(s["name"], s["parent"]) for s in tree(spans)]
+    assert found == [("get_api_auth_me", None), ("GET /api/auth/me", "get_api_auth_me")]
