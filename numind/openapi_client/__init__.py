@@ -20,6 +20,7 @@ from numind import __version__
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
+    from ._token_provider import AsyncTokenProvider, TokenProvider
     from ._types import RequestOptions
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
@@ -67,6 +68,7 @@ __all__ = [
     "ApiTimeoutError",
     "ApiTypeError",
     "ApiValueError",
+    "AsyncTokenProvider",
     "AuthenticationApi",
     "BadRequestException",
     "Configuration",
@@ -86,6 +88,7 @@ __all__ = [
     "SessionNotRevokedWarning",
     "TokenCodeRequest",
     "TokenCodeRequestDict",
+    "TokenProvider",
     "TokenRefreshRequest",
     "TokenRefreshRequestDict",
     "TokenRequest",
@@ -104,6 +107,8 @@ _MODULES = {
     "ApiResponse": ".api_response",
     "Configuration": ".configuration",
     "RetryPolicy": "._retry",
+    "AsyncTokenProvider": "._token_provider",
+    "TokenProvider": "._token_provider",
     "RequestOptions": "._types",
     # the errors of signing in, where ``auth`` declares them
     "CredentialStoreError": ".auth",

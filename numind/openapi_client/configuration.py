@@ -31,15 +31,16 @@ from ._logging import LoggingSettings
 from ._redact import Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
-from .exceptions import ApiValueError, OpenApiException
+from .exceptions import ApiTypeError, ApiValueError, OpenApiException
 
 if TYPE_CHECKING:
     from typing_extensions import Literal
 
     from ._stored_login import StoredLogin
+    from ._token_provider import AccessToken, ProvidedToken
 
     #: Where the credential of secured calls comes from (``Configuration.credential_source``).
-    CredentialSource = Literal["access_token", "NUMIND_API_KEY", "stored_login"]
+    CredentialSource = Literal["access_token", "token_provider", "NUMIND_API_KEY", "stored_login"]
 
 __all__ = ["Configuration", "DEFAULT_HOST"]
 
@@ -58,8 +59,9 @@ class Configuration(LoggingSettings):
     """Settings of an ``ApiClient``.
 
     The host comes from ``host``, else ``NUMIND_BASE_URL``, else
-    ``https://api.nuextract.ai/v1``. Credentials, first found wins: ``access_token``;
-    the ``NUMIND_API_KEY`` environment variable; the login that ``numind auth login`` (or
+    ``https://api.nuextract.ai/v1``. Credentials, first found wins: ``access_token`` (a
+    token, or a provider asked for it at every call); the ``NUMIND_API_KEY`` environment
+    variable; the login that ``numind auth login`` (or
     ``numind.openapi_client.auth.login()``) stored for exactly this host, whose access
     token is then refreshed automatically (``stored_login``). ``credential_source`` says
     which one is used (``numind auth status`` too); when ``NUMIND_API_KEY`` hides a stored
@@ -77,7 +79,11 @@ class Configuration(LoggingSettings):
         by anyone on the path (a proxy, the Wi-Fi): only for a server you run on a network
         you trust. Read whenever the host is set, so set it first (or pass both here).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token
-        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``).
+        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``). Or
+        what gives it at every call, so that a rotated key is used without a new client: a
+        ``TokenProvider`` (``token(timeout)``, optionally ``refused(token)``), or a callable
+        that returns it, such as ``functools.partial(Path.read_text, path)`` (see
+        docs/EXTENDING.md). Anything else raises ``ApiTypeError``.
     :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
         Seconds: the whole call ends within them, retries, waits and a token refresh
         included. A ``(connect, read)`` pair or a ``urllib3.Timeout`` (unset parts keep
@@ -135,7 +141,7 @@ class Configuration(LoggingSettings):
         self,
         host: Optional[str] = None,
         *,
-        access_token: Optional[str] = None,
+        access_token: AccessToken = None,
         server_index: Optional[int] = None,
         server_variables: Optional[ServerVariables] = None,
         timeout: RequestTimeout = None,
@@ -168,6 +174,8 @@ class Configuration(LoggingSettings):
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
         self._access_token: Optional[str] = None
+        #: The credentials made of a token provider (``access_token``), if one is set.
+        self._provided_token: Optional[ProvidedToken] = None
         self._token_source: Optional[CredentialSource] = None
         #: Why the token must not be sent (NUMIND_API_KEY's is refused at the first secured
         #: call, so that a command that does not send it, such as a logout, still works).
@@ -369,18 +377,30 @@ class Configuration(LoggingSettings):
     # -- authentication -----------------------------------------------------------------
 
     @property
-    def access_token(self) -> Optional[str]:
+    def access_token(self) -> AccessToken:
         """The token sent as ``Authorization: Bearer <token>`` (an OAuth access token or an
-        API key); None: the stored login, if any, is used."""
-        return self._access_token
+        API key), or the token provider that gives it at each call, as set; None: the
+        stored login, if any, is used."""
+        provided = self._provided_token
+        return self._access_token if provided is None else provided.provider
 
     @access_token.setter
-    def access_token(self, value: Optional[str]) -> None:
-        refusal = _bearer_prefix(value, "access_token")
-        if refusal is not None:
-            raise ApiValueError(refusal)
-        self._access_token = value
-        self._token_source = None if value is None else "access_token"
+    def access_token(self, value: AccessToken) -> None:
+        value = _checked_access_token(value)
+        provided = None
+        if value is not None and not isinstance(value, str):
+            from ._token_provider import ProvidedToken
+
+            provided = ProvidedToken(value)
+        else:
+            refusal = _bearer_prefix(value, "access_token")
+            if refusal is not None:
+                raise ApiValueError(refusal)
+        self._access_token = None if provided is not None else value  # type: ignore[assignment]
+        self._provided_token = provided
+        self._token_source = (
+            None if value is None else "access_token" if provided is None else "token_provider"
+        )
         self._token_refusal = None
 
     def _check_token(self) -> None:
@@ -391,11 +411,14 @@ class Configuration(LoggingSettings):
     @property
     def credential_source(self) -> Optional[CredentialSource]:
         """Where the credential of secured calls comes from: ``"access_token"`` (set in
-        code), ``"NUMIND_API_KEY"`` (the environment variable), ``"stored_login"`` (the
+        code), ``"token_provider"`` (a provider set as ``access_token``; ``repr`` names
+        it), ``"NUMIND_API_KEY"`` (the environment variable), ``"stored_login"`` (the
         login stored for exactly this host), or None (there is none: secured calls are
         answered 401). May read the credential store, as ``stored_login`` does."""
         if self._access_token is not None:
             return self._token_source or "access_token"
+        if self._provided_token is not None:
+            return "token_provider"
         return "stored_login" if self.stored_login is not None else None
 
     def _describe_auth(self) -> str:
@@ -403,6 +426,8 @@ class Configuration(LoggingSettings):
             source = self.credential_source
         except OpenApiException:  # an unsafe credential file: its message names it
             return "unreadable credential file"
+        if source == "token_provider" and self._provided_token is not None:
+            return f"token provider {self._provided_token.name}"
         return {None: "none", "stored_login": "stored login"}.get(source, source or "none")
 
     def auth_settings(self) -> Dict[str, Dict[str, Any]]:
@@ -410,7 +435,8 @@ class Configuration(LoggingSettings):
 
         :raises ApiValueError: ``NUMIND_API_KEY`` starts with ``Bearer ``.
         """
-        if not self.access_token:
+        token = self._access_token  # a provider's is asked for at each call, not here
+        if not token:
             return {}
         self._check_token()
         return {
@@ -418,7 +444,7 @@ class Configuration(LoggingSettings):
                 "type": "oauth2",
                 "in": "header",
                 "key": "Authorization",
-                "value": Secret("Bearer " + self.access_token),
+                "value": Secret("Bearer " + token),
             }
         }
 
@@ -458,7 +484,7 @@ class Configuration(LoggingSettings):
             f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
             f"Host: {self.host}\n"
             f"Timeout: {self._describe_timeout()}; retries: {retries}\n"
-            f"Access token set: {'yes' if self.access_token else 'no'}\n"
+            f"Access token set: {self._describe_token_set()}\n"
             f"Stored login: {self._describe_stored_login()}\n"
             f"Credential in use: {credential}"
         )
@@ -477,6 +503,11 @@ class Configuration(LoggingSettings):
             each = f"connect {attempt.connect_timeout} s, read {attempt.read_timeout} s"
         return f"each attempt {each}; {call:g} s per call"
 
+    def _describe_token_set(self) -> str:
+        if self._provided_token is not None:
+            return f"a token provider ({self._provided_token.name})"
+        return "yes" if self._access_token else "no"
+
     def _describe_stored_login(self) -> str:
         try:
             return "yes" if self.stored_login is not None else "no"
@@ -486,6 +517,23 @@ class Configuration(LoggingSettings):
 
 def _env_token() -> Optional[str]:
     return os.environ.get(ENV_API_KEY) or None
+
+
+def _checked_access_token(value: object) -> AccessToken:
+    """``value`` if ``access_token`` takes it: None, a str, a ``TokenProvider`` or a
+    callable that returns the token; else ``ApiTypeError`` naming its type (never the
+    value, which may be a token)."""
+    if value is None or isinstance(value, str):
+        return value
+    from ._token_provider import is_provider
+
+    if is_provider(value):
+        return value  # type: ignore[return-value]
+    raise ApiTypeError(
+        f"Invalid access_token: a {type(value).__name__}, which is not a token (a str), a "
+        "token provider (an object with token(timeout)) nor a callable that returns the "
+        "token; give the token as a str, e.g. access_token=os.environ['NUMIND_API_KEY']"
+    )
 
 
 def _bearer_prefix(token: Optional[str], source: str) -> Optional[str]:
