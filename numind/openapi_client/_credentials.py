@@ -9,7 +9,7 @@ within the deadline of the call that needs it; credentials that need no refresh 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from typing_extensions import Protocol
 
@@ -33,9 +33,9 @@ class Credentials(Protocol):
         """The token to send now (refreshed first, through ``exchange``, if need be)."""
         ...
 
-    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> Optional[str]:
-        """The server answered 401 to ``token``: the token to send once more, or None when
-        there is no other (the 401 is then the call's answer)."""
+    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> str:
+        """The server answered 401 to ``token``: the token to send once more (refreshed,
+        through ``exchange``, if need be)."""
         ...
 
     async def bearer_async(self, exchange: AsyncTokenExchange, deadline: Deadline) -> str:
@@ -44,6 +44,6 @@ class Credentials(Protocol):
 
     async def refused_async(
         self, token: str, exchange: AsyncTokenExchange, deadline: Deadline
-    ) -> Optional[str]:
+    ) -> str:
         """``refused`` for the async client."""
         ...

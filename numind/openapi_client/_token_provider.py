@@ -53,10 +53,10 @@ class TokenProvider(Protocol):
     ``Bearer `` prefix).
 
     A provider may also define ``refused(self, token: str) -> None``: the server answered
-    401 to ``token`` (revoked, expired, rotated). The provider can drop its cache there;
-    then ``token`` is asked for again and the request is sent once more with its answer. A
-    provider without ``refused`` is asked again too, and the request is sent once more
-    only if the token changed. A second 401 is raised (``UnauthorizedException``).
+    401 to ``token`` (revoked, expired, rotated). The provider can drop its cache there.
+    Then (with or without ``refused``) ``token`` is asked for again, and the request is
+    sent once more with its answer, as a stored login does after its refresh. A second 401
+    is raised (``UnauthorizedException``).
     """
 
     def token(self, timeout: float) -> str:
@@ -129,14 +129,12 @@ class ProvidedToken:
         """The provider's token, checked (a ``Secret``); for the sync client."""
         return self._checked(self._sync(self._ask(deadline)), deadline)
 
-    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> Optional[str]:
-        """Tell the provider (``refused``), ask again: the token to send once more, if any."""
+    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> str:
+        """Tell the provider (``refused``, if it has it), and ask it again."""
         refused = self._refused()
         if refused is not None:
             self._sync(refused(token))
-            return self.bearer(exchange, deadline)
-        fresh = self.bearer(exchange, deadline)
-        return None if fresh == token else fresh
+        return self.token(deadline)
 
     async def bearer_async(self, exchange: AsyncTokenExchange, deadline: Deadline) -> str:
         """``bearer`` for the async client: an awaitable answer is awaited."""
@@ -147,16 +145,14 @@ class ProvidedToken:
 
     async def refused_async(
         self, token: str, exchange: AsyncTokenExchange, deadline: Deadline
-    ) -> Optional[str]:
+    ) -> str:
         """``refused`` for the async client."""
         refused = self._refused()
         if refused is not None:
             told = refused(token)
             if hasattr(told, "__await__"):
                 await self._awaited(told, deadline)
-            return await self.bearer_async(exchange, deadline)
-        fresh = await self.bearer_async(exchange, deadline)
-        return None if fresh == token else fresh
+        return await self.bearer_async(exchange, deadline)
 
     # -- the steps ----------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ Where each step happens, in the order a call takes them:
   arguments and makes the ``PreparedRequest``: method, URL, headers, body bytes, the
   operation, its timeout and deadline, the stored login that signs it.
 - ``_send``: for credentials (``_credentials.Credentials``: a stored login, a token
-  provider) gets the token first and, on a 401, replays once with the token they give
-  then, within the same deadline.
+  provider) gets the token first and, on a 401, tells them and replays once with the
+  token they give then, within the same deadline.
 - ``_send_with_retries``: the retry loop. It sends one attempt
   (``rest.RESTClientObject.send``), asks ``_retry.CallRetries`` whether and after which
   wait to retry, and sleeps; a wait that would pass the deadline is not begun.
@@ -130,10 +130,8 @@ class ApiClient(BaseApiClient):
             return response
         # Rejected before its expiry by our clock (revoked, rotated, or the clocks differ).
         response.read()
-        replay = login.refused(token, self._refresh_tokens, request.deadline)
-        if replay is None:  # no other token to try: the 401 is the answer
-            return response
-        return self._send_with_retries(request.with_bearer(replay))
+        token = login.refused(token, self._refresh_tokens, request.deadline)
+        return self._send_with_retries(request.with_bearer(token))
 
     def _refresh_tokens(
         self, base_url: str, refresh_token: str, deadline: Deadline

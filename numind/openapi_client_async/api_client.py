@@ -121,10 +121,8 @@ class ApiClient(BaseApiClient):
             return response
         # Rejected before its expiry by our clock (revoked, rotated, or the clocks differ).
         await response.read()
-        replay = await login.refused_async(token, self._refresh_tokens, request.deadline)
-        if replay is None:  # no other token to try: the 401 is the answer
-            return response
-        return await self._send_with_retries(request.with_bearer(replay))
+        token = await login.refused_async(token, self._refresh_tokens, request.deadline)
+        return await self._send_with_retries(request.with_bearer(token))
 
     async def _refresh_tokens(
         self, base_url: str, refresh_token: str, deadline: Deadline
