@@ -121,6 +121,16 @@ def test_a_provider_without_refused_is_asked_again_after_a_401(
     assert own_server.requests_handled - before == 2
 
 
+def test_the_answer_of_an_unread_call_after_a_401_is_the_replay_s_whole(
+    twin: Twin, server: LocalServer
+) -> None:
+    configuration = sdk.Configuration(host=server.url, access_token=Asked(UNKNOWN))
+    with twin.client(configuration) as client:
+        response = twin.api(client).get_api_auth_me_without_preload_content()
+        assert response.status == 401
+        assert b"Invalid, expired or revoked token" in response.data
+
+
 def test_what_a_provider_raises_is_what_the_call_raises(
     twin: Twin, own_server: LocalServer
 ) -> None:
@@ -277,7 +287,7 @@ def test_a_provider_is_shown_by_its_name_never_its_token(
 
 
 def test_access_token_refuses_what_gives_no_token() -> None:
-    with pytest.raises(sdk.ApiTypeError, match="a int, which is not a token"):
+    with pytest.raises(sdk.ApiTypeError, match="a int; give the token as a str"):
         sdk.Configuration(access_token=1234)  # type: ignore[arg-type]
     configuration = sdk.Configuration(access_token="a-token")
     with pytest.raises(sdk.ApiTypeError, match="a bytes"):

@@ -6,8 +6,7 @@ credentials that sign it (a token provider, a stored login), if any; the argumen
 checked and placed (path, query, body); the headers (the client's defaults, then the
 credentials, then the call's own), checked for what HTTP cannot carry and masked where
 they are secret; the URL with its path parameters percent-encoded; the body as the bytes
-sent. Both transports send the result as it is (``send(request)``), and the driver signs
-it with its credentials' token (``with_bearer``) just before.
+sent. Transports send it as it is; the driver signs it (``with_bearer``) just before.
 
 Pure: no socket, no HTTP library. The generated-style building blocks of ``ApiClient``
 (``param_serialize``, ``update_params_for_auth``, ``sanitize_for_serialization``,
@@ -90,8 +89,7 @@ class PreparedRequest(NamedTuple):
     timeout: TimeoutSetting
     #: When the whole call, every attempt and wait included, must end.
     deadline: Deadline
-    #: The credentials whose token signs it (``with_bearer``): a token provider or a stored
-    #: login, if any.
+    #: Its credentials (a token provider, a stored login): their token signs it, if any.
     login: Optional[Credentials] = None
     #: The caller reads the body (``*_without_preload_content``): the call ends with the
     #: headers, and the body's reads are bounded by the read timeout alone.
@@ -237,8 +235,7 @@ def prepare(
         configuration._call_timeout  # pyright: ignore[reportPrivateUsage]
     )
 
-    # Who signs it: a token set (in every call's headers), else its credentials (a token
-    # provider, or a stored login for the host), asked for the token just before it is sent.
+    # Who signs it: a token set (in every call's headers), else a provider or a stored login.
     token = configuration._access_token  # pyright: ignore[reportPrivateUsage]
     login = None if token is not None else _credentials_for(endpoint, options, host, configuration)
 
@@ -481,9 +478,7 @@ _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 def _credentials_for(
     endpoint: Endpoint[Any], options: CallOptions, host: str, configuration: Configuration
 ) -> Optional[Credentials]:
-    """The credentials that sign this call to ``host``, if any: the token provider set,
-    else the stored login for ``host``. The call's own (``_request_auth``, an
-    ``Authorization`` header) win over both."""
+    """The token provider, else the stored login for ``host``, that signs this call."""
     if (
         not endpoint.auth
         or options.request_auth is not None
@@ -494,9 +489,7 @@ def _credentials_for(
     if provided is not None:
         return provided
     login = configuration.stored_login  # may read the credential store, once
-    if login is None:
-        return None
-    return login if login.base_url == host else None
+    return login if login is not None and login.base_url == host else None
 
 
 def _target(

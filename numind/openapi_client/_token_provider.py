@@ -38,7 +38,6 @@ __all__ = [
     "ProvidedToken",
     "TokenProvider",
     "describe_provider",
-    "is_provider",
 ]
 
 
@@ -84,11 +83,6 @@ AccessToken = Union[
     Callable[[], Awaitable[str]],
     None,
 ]
-
-
-def is_provider(value: object) -> bool:
-    """Whether ``value`` gives tokens: it has a ``token`` method, or is a callable."""
-    return callable(getattr(value, "token", None)) or callable(value)
 
 
 def describe_provider(provider: object) -> str:

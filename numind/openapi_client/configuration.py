@@ -59,9 +59,8 @@ class Configuration(LoggingSettings):
     """Settings of an ``ApiClient``.
 
     The host comes from ``host``, else ``NUMIND_BASE_URL``, else
-    ``https://api.nuextract.ai/v1``. Credentials, first found wins: ``access_token`` (a
-    token, or a provider asked for it at every call); the ``NUMIND_API_KEY`` environment
-    variable; the login that ``numind auth login`` (or
+    ``https://api.nuextract.ai/v1``. Credentials, first found wins: ``access_token``;
+    the ``NUMIND_API_KEY`` environment variable; the login that ``numind auth login`` (or
     ``numind.openapi_client.auth.login()``) stored for exactly this host, whose access
     token is then refreshed automatically (``stored_login``). ``credential_source`` says
     which one is used (``numind auth status`` too); when ``NUMIND_API_KEY`` hides a stored
@@ -79,11 +78,9 @@ class Configuration(LoggingSettings):
         by anyone on the path (a proxy, the Wi-Fi): only for a server you run on a network
         you trust. Read whenever the host is set, so set it first (or pass both here).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token
-        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``). Or
-        what gives it at every call, so that a rotated key is used without a new client: a
-        ``TokenProvider`` (``token(timeout)``, optionally ``refused(token)``), or a callable
-        that returns it, such as ``functools.partial(Path.read_text, path)`` (see
-        docs/EXTENDING.md). Anything else raises ``ApiTypeError``.
+        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``), or
+        what gives it at every call: a ``TokenProvider`` or a callable that returns it,
+        e.g. ``functools.partial(Path.read_text, path)`` (docs/EXTENDING.md).
     :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
         Seconds: the whole call ends within them, retries, waits and a token refresh
         included. A ``(connect, read)`` pair or a ``urllib3.Timeout`` (unset parts keep
@@ -174,7 +171,6 @@ class Configuration(LoggingSettings):
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
         self._access_token: Optional[str] = None
-        #: The credentials made of a token provider (``access_token``), if one is set.
         self._provided_token: Optional[ProvidedToken] = None
         self._token_source: Optional[CredentialSource] = None
         #: Why the token must not be sent (NUMIND_API_KEY's is refused at the first secured
@@ -387,20 +383,17 @@ class Configuration(LoggingSettings):
     @access_token.setter
     def access_token(self, value: AccessToken) -> None:
         value = _checked_access_token(value)
-        provided = None
-        if value is not None and not isinstance(value, str):
-            from ._token_provider import ProvidedToken
-
-            provided = ProvidedToken(value)
-        else:
+        if value is None or isinstance(value, str):
             refusal = _bearer_prefix(value, "access_token")
             if refusal is not None:
                 raise ApiValueError(refusal)
-        self._access_token = None if provided is not None else value  # type: ignore[assignment]
-        self._provided_token = provided
-        self._token_source = (
-            None if value is None else "access_token" if provided is None else "token_provider"
-        )
+            self._access_token, self._provided_token = value, None
+            self._token_source = None if value is None else "access_token"
+        else:  # a provider: the pipeline's Credentials, asked at each call
+            from ._token_provider import ProvidedToken
+
+            self._access_token, self._provided_token = None, ProvidedToken(value)
+            self._token_source = "token_provider"
         self._token_refusal = None
 
     def _check_token(self) -> None:
@@ -415,10 +408,8 @@ class Configuration(LoggingSettings):
         it), ``"NUMIND_API_KEY"`` (the environment variable), ``"stored_login"`` (the
         login stored for exactly this host), or None (there is none: secured calls are
         answered 401). May read the credential store, as ``stored_login`` does."""
-        if self._access_token is not None:
+        if self._access_token is not None or self._provided_token is not None:
             return self._token_source or "access_token"
-        if self._provided_token is not None:
-            return "token_provider"
         return "stored_login" if self.stored_login is not None else None
 
     def _describe_auth(self) -> str:
@@ -484,7 +475,7 @@ class Configuration(LoggingSettings):
             f"urllib3 Version: {urllib3.__version__}\n"  # type: ignore[attr-defined]
             f"Host: {self.host}\n"
             f"Timeout: {self._describe_timeout()}; retries: {retries}\n"
-            f"Access token set: {self._describe_token_set()}\n"
+            f"Access token set: {'yes' if self.access_token else 'no'}\n"
             f"Stored login: {self._describe_stored_login()}\n"
             f"Credential in use: {credential}"
         )
@@ -503,11 +494,6 @@ class Configuration(LoggingSettings):
             each = f"connect {attempt.connect_timeout} s, read {attempt.read_timeout} s"
         return f"each attempt {each}; {call:g} s per call"
 
-    def _describe_token_set(self) -> str:
-        if self._provided_token is not None:
-            return f"a token provider ({self._provided_token.name})"
-        return "yes" if self._access_token else "no"
-
     def _describe_stored_login(self) -> str:
         try:
             return "yes" if self.stored_login is not None else "no"
@@ -520,19 +506,13 @@ def _env_token() -> Optional[str]:
 
 
 def _checked_access_token(value: object) -> AccessToken:
-    """``value`` if ``access_token`` takes it: None, a str, a ``TokenProvider`` or a
-    callable that returns the token; else ``ApiTypeError`` naming its type (never the
-    value, which may be a token)."""
-    if value is None or isinstance(value, str):
-        return value
-    from ._token_provider import is_provider
-
-    if is_provider(value):
+    """``value`` if ``access_token`` takes it (None, a str, a ``TokenProvider``, a callable
+    that returns the token), else ``ApiTypeError`` naming its type, never the value."""
+    if value is None or isinstance(value, str) or callable(getattr(value, "token", value)):
         return value  # type: ignore[return-value]
     raise ApiTypeError(
-        f"Invalid access_token: a {type(value).__name__}, which is not a token (a str), a "
-        "token provider (an object with token(timeout)) nor a callable that returns the "
-        "token; give the token as a str, e.g. access_token=os.environ['NUMIND_API_KEY']"
+        f"Invalid access_token: a {type(value).__name__}; give the token as a str, a token "
+        "provider (with a token(timeout) method) or a callable that returns the token"
     )
 
 

@@ -16,7 +16,8 @@ from unit_fakes import FakeClock
 import numind.openapi_client as sdk
 from numind.openapi_client._credentials import Credentials
 from numind.openapi_client._deadline import Deadline
-from numind.openapi_client._token_provider import ProvidedToken, describe_provider, is_provider
+from numind.openapi_client._token_provider import ProvidedToken, describe_provider
+from numind.openapi_client.configuration import _checked_access_token
 
 
 def no_exchange(base_url: str, refresh_token: str, deadline: Deadline) -> sdk.TokenResponse:
@@ -205,9 +206,12 @@ def test_a_provider_is_named_by_what_it_is_never_by_its_state(tmp_path: Path) ->
     assert isinstance(Vault(), sdk.TokenProvider)
 
 
-def test_what_is_a_provider() -> None:
-    assert is_provider(Vault()) and is_provider(read_key) and is_provider(Vault)
-    assert not is_provider("key-1") and not is_provider(b"key-1") and not is_provider(None)
+def test_access_token_takes_tokens_providers_and_callables_only() -> None:
+    for value in (None, "key-1", Vault(), read_key, functools.partial(read_key)):
+        assert _checked_access_token(value) is value
+    for wrong in (b"key-1", 42, object(), ["key-1"]):
+        with pytest.raises(sdk.ApiTypeError, match=f"a {type(wrong).__name__}; give"):
+            _checked_access_token(wrong)
 
 
 def test_a_configuration_with_a_provider_pickles_and_copies() -> None:
