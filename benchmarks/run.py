@@ -641,7 +641,7 @@ def print_report(results: Dict[str, Any], summary: Dict[str, Any]) -> None:
             f"{conns['requests']:,} requests"
         )
     else:
-        print("async rows left out: aiohttp is not installed (pip install 'numind[async]')")
+        print("async rows left out: aiohttp is not installed (pip install '.[async]')")
     rss = summary["rss_kib_median"]
     print(f"peak RSS: floor {rss['floor']:.0f} KiB, SDK {rss['sdk']:.0f} KiB")
     floor_conns = results["connections"]["floor"]

@@ -21,7 +21,6 @@ import sys
 import time
 import warnings
 from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence
-from urllib.parse import urlsplit
 
 from numind import _cli_keys
 from numind._cli_common import (
@@ -68,7 +67,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         getattr(args, "help_of", parser).print_help(sys.stderr)
         return 2
     from numind.openapi_client import OpenApiException
+    from numind.openapi_client.configuration import log_to_stderr
 
+    if getattr(args, "debug", False):
+        log_to_stderr("debug")
     sdk_logger = logging.getLogger("numind.openapi_client")
     handler = _Warnings(logging.WARNING)
     sdk_logger.addHandler(handler)
@@ -104,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
         help="base URL of the API (default: $NUMIND_BASE_URL, else https://api.nuextract.ai/v1)",
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log each request and answer on stderr, secrets redacted (as NUMIND_LOG=debug)",
+    )
     parser = Parser(prog=PROG, description="NuExtract from the command line.", parents=[common])
     parser.add_argument(
         "--version",
@@ -325,19 +333,15 @@ def _describe(exc: BaseException, args: argparse.Namespace) -> str:
     text = describe_error(exc)
     if not isinstance(exc, ApiException):
         return text
-    base_url = base_url_of(args)
-    path = urlsplit(base_url).path.rstrip("/")
-    if exc.status == 404 and not path.endswith("/v1"):
-        fixed = base_url + "/v1"
+    if exc.suggested_host is not None:
+        # The SDK's hint, with the way to give the base URL to this command.
         from_env = not getattr(args, "base_url", None) and os.environ.get("NUMIND_BASE_URL")
-        how = f"NUMIND_BASE_URL={fixed}" if from_env else f"--base-url {fixed}"
-        return (
-            f"{text}. The base URL {base_url} lacks the /v1 that the API's paths start "
-            f"with: use {how}"
-        )
+        how = "NUMIND_BASE_URL=" if from_env else "--base-url "
+        return text.replace(f"use {exc.suggested_host}", f"use {how}{exc.suggested_host}")
     configuration: Optional[Configuration] = getattr(args, "configuration", None)
     if (
         isinstance(exc, UnauthorizedException)
+        and exc.hint is not None
         and configuration is not None
         and configuration.credential_source == "NUMIND_API_KEY"
     ):
@@ -345,15 +349,12 @@ def _describe(exc: BaseException, args: argparse.Namespace) -> str:
 
         with contextlib.suppress(OpenApiException, OSError):
             if CredentialStore().load(configuration.host) is not None:
-                return (
-                    f"{text}. The token sent was NUMIND_API_KEY, which wins over your stored "
-                    f"login for {configuration.host}: unset NUMIND_API_KEY to use the login, "
-                    "or set it to a key of `numind auth tokens list`"
+                return text.replace(
+                    exc.hint,
+                    f"The token sent was NUMIND_API_KEY, which wins over your stored login for "
+                    f"{configuration.host}: unset NUMIND_API_KEY to use the login, or set it "
+                    "to a key of `numind auth tokens list`",
                 )
-        return (
-            f"{text}. The token sent was NUMIND_API_KEY: set it to a valid API key "
-            "(`numind auth tokens create NAME`), or unset it and run `numind auth login`"
-        )
     return text
 
 

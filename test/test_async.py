@@ -74,7 +74,7 @@ def test_without_aiohttp_the_import_says_what_to_install() -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "ImportError: numind.openapi_client_async needs aiohttp, which is not installed: "
-        'pip install "numind[async]"'
+        'pip install ".[async]" in a checkout of this SDK (the numind on PyPI is another package)'
     )
 
 

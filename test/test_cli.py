@@ -632,7 +632,7 @@ def test_https_to_a_plain_http_server_says_it_may_not_speak_https(
     assert "TLS failed: [SSL: WRONG_VERSION_NUMBER]" in result.stderr
     assert result.stderr.endswith(
         "; the server may not speak https: if it serves plain http (as a local server does), "
-        f"use {server.origin} instead\n"
+        f"use {server.url} instead\n"
     )
 
 
@@ -843,3 +843,56 @@ def test_login_says_where_it_stored_the_tokens(env: dict[str, str], server: Loca
     path = pathlib.Path(env["NUMIND_CONFIG_DIR"]) / "credentials.json"
     assert code == 0
     assert f"Signed in as {email} on {server.url}; the tokens are stored in {path}\n" in out
+
+
+def test_a_rejected_numind_api_key_is_named_with_auth_status(env: dict[str, str]) -> None:
+    result = numind("auth", "whoami", env={**env, "NUMIND_API_KEY": "nm_not_a_key_of_anyone"})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "numind: error: the server answered 401 Unauthorized: Invalid, expired or revoked "
+        "token. The token sent was NUMIND_API_KEY: set it to a valid API key (`numind auth "
+        "tokens create NAME`), or unset it to use your login; `numind auth status` shows which "
+        "credential is used\n"
+    )
+    assert "nm_not_a_key_of_anyone" not in result.stderr
+
+
+def test_login_with_no_browser_to_open_says_so_at_once_with_the_url_and_paste(
+    env: dict[str, str],
+) -> None:
+    # BROWSER names the only browser webbrowser tries (no DISPLAY: no graphical one), and
+    # /bin/false fails at once, as a machine without a browser does.
+    no_browser = {k: v for k, v in env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(NUMIND), "auth", "login", "--timeout", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**no_browser, "BROWSER": "/bin/false"},
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        url = ""
+        for line in process.stdout:
+            if line.strip().startswith("http"):
+                url = line.strip()
+                break
+        # What stderr says within 3 s of the start (it took 0.7 s on an idle machine); the
+        # sign-in itself would wait 60 s.
+        import select
+
+        ready, _, _ = select.select(
+            [process.stderr], [], [], max(0.0, started + 3 - time.monotonic())
+        )
+        warning = process.stderr.readline() if ready else ""
+    finally:
+        process.kill()
+        process.communicate()
+    assert url.startswith("http://127.0.0.1:")
+    assert warning == (
+        f"numind: warning: No browser could be opened: open {url} in a browser on this "
+        "machine, or, for a browser on another machine, use paste mode: `numind auth login "
+        "--paste` (in Python, auth.login(paste=True))\n"
+    )

@@ -16,6 +16,7 @@ from _examples import ROOT
 PROSE_PAGES = {
     "ASYNC.md",
     "CONTRIBUTING.md",
+    "EXTENDING.md",
     "PERFORMANCE.md",
     "RELIABILITY.md",
     "SECURITY.md",

@@ -63,8 +63,23 @@ def test_an_unknown_token_request_type_names_the_allowed_values(
 
     assert isinstance(error, sdk.ApiValueError)
     assert "'password'" in str(error)
-    assert "'ai.numind.extract.shared.TokenCodeRequest'" in str(error)
-    assert "'ai.numind.extract.shared.TokenRefreshRequest'" in str(error)
+    assert '"ai.numind.extract.shared.TokenCodeRequest"' in str(error)
+    assert '"ai.numind.extract.shared.TokenRefreshRequest"' in str(error)
+
+
+def test_a_token_request_without_its_type_names_the_two_values(
+    server: LocalServer, anonymous_api: sdk.AuthenticationApi
+) -> None:
+    error = _nothing_sent(server, lambda: anonymous_api.post_api_auth_token({"code": "x"}))
+
+    assert isinstance(error, sdk.ApiValueError)
+    assert str(error) == (
+        "post_api_auth_token() argument 'token_request' is not a valid TokenRequest: the "
+        'token request has no \'type\': give "type": "ai.numind.extract.shared.TokenCodeRequest" '
+        '(with "code" and "redirectUri") or "ai.numind.extract.shared.TokenRefreshRequest" '
+        '(with "token", a refresh token), or pass TokenCodeRequest(...) or '
+        "TokenRefreshRequest(...), which set it"
+    )
 
 
 def test_a_token_request_error_never_echoes_the_secret(

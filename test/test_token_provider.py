@@ -287,10 +287,12 @@ def test_a_provider_is_shown_by_its_name_never_its_token(
 
 
 def test_access_token_refuses_what_gives_no_token() -> None:
-    with pytest.raises(sdk.ApiTypeError, match="a int; give the token as a str"):
+    with pytest.raises(
+        sdk.ApiTypeError, match="got int: pass the token as a string, or a token provider"
+    ):
         sdk.Configuration(access_token=1234)  # type: ignore[arg-type]
     configuration = sdk.Configuration(access_token="a-token")
-    with pytest.raises(sdk.ApiTypeError, match="a bytes"):
+    with pytest.raises(sdk.ApiTypeError, match="got bytes"):
         configuration.access_token = b"a-token"  # type: ignore[assignment]
     assert configuration.access_token == "a-token"  # unchanged
     configuration.access_token = None

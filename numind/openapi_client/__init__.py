@@ -18,6 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from numind import __version__
 
+from . import _logging
+
+# NUMIND_LOG=debug|info|warning: the SDK's log on stderr, from the start (as OPENAI_LOG).
+_logging.log_from_environment()
+
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
     from ._token_provider import AsyncTokenProvider, TokenProvider
@@ -25,7 +30,14 @@ if TYPE_CHECKING:
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
     from .api_response import ApiResponse
-    from .auth import CredentialStoreError, LoginError, LoginRequiredError, SessionNotRevokedWarning
+    from .auth import (
+        CredentialStoreError,
+        InvalidCredentialFileError,
+        LoginError,
+        LoginRequiredError,
+        LogoutError,
+        SessionNotRevokedWarning,
+    )
     from .configuration import Configuration
     from .exceptions import (
         ApiAttributeError,
@@ -78,8 +90,10 @@ __all__ = [
     "CredentialStoreError",
     "Error",
     "ForbiddenException",
+    "InvalidCredentialFileError",
     "LoginError",
     "LoginRequiredError",
+    "LogoutError",
     "NotFoundException",
     "OpenApiException",
     "RequestOptions",
@@ -112,8 +126,10 @@ _MODULES = {
     "RequestOptions": "._types",
     # the errors of signing in, where ``auth`` declares them
     "CredentialStoreError": ".auth",
+    "InvalidCredentialFileError": ".auth",
     "LoginError": ".auth",
     "LoginRequiredError": ".auth",
+    "LogoutError": ".auth",
     "SessionNotRevokedWarning": ".auth",
 }
 

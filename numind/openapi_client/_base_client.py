@@ -30,6 +30,7 @@ from numind import __version__
 
 from . import _decode, _request
 from ._endpoints import POST_TOKEN
+from ._headers import find_header
 from ._hosts import refuse_insecure_route
 from ._redact import redact_body, redact_headers, redact_url
 from ._request import CallOptions, ClientHeaders, PreparedRequest, RequestSerialized, Serialize
@@ -226,6 +227,16 @@ class BaseApiClient:
                 response.reason,
                 (time.perf_counter() - started) * 1000,
             )
+
+    def _credential_of(self, request: PreparedRequest) -> Optional[str]:
+        """``"NUMIND_API_KEY"`` when that variable's key signed ``request`` (the 401 that
+        answers it then names the variable), else None."""
+        configuration = self.configuration
+        token = configuration._access_token  # pyright: ignore[reportPrivateUsage]
+        if token is None or configuration._token_source != "NUMIND_API_KEY":  # pyright: ignore[reportPrivateUsage]
+            return None
+        sent = find_header(request.headers, "Authorization")
+        return "NUMIND_API_KEY" if sent is not None and str(sent) == f"Bearer {token}" else None
 
     def _decode(
         self, response: Any, response_types: Mapping[str, Optional[str]]

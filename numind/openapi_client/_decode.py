@@ -36,11 +36,13 @@ def decode_response(
     response: Any,
     response_types: Mapping[str, Optional[str]],
     log_bodies: bool = False,
+    credential: Optional[str] = None,
 ) -> ApiResponse[Any]:
     """Decode a response, its body read, by its status and media type.
 
     A 2xx answer gives an ``ApiResponse``; any other raises the ``ApiException`` subclass
-    of its status, with the decoded body (an ``Error``, or text) as ``data``.
+    of its status, with the decoded body (an ``Error``, or text) as ``data`` (and, with
+    ``credential``, where the token came from, the hint of a 401).
     """
     status = response.status
     raw = response.data
@@ -69,7 +71,9 @@ def decode_response(
                 ) from None
     if not success:
         text = raw.decode("utf-8", errors="replace")
-        raise ApiException.from_response(http_resp=response, body=text, data=data)
+        raise ApiException.from_response(
+            http_resp=response, body=text, data=data, credential=credential
+        )
     return ApiResponse(status_code=status, data=data, headers=response.headers, raw_data=raw)
 
 

@@ -1,13 +1,21 @@
 """The logging of a ``Configuration``: ``debug`` on the shared package logger (counted
 across configurations), the one stderr handler that it adds, and ``logger_file``'s file
 handler. ``Configuration`` gets its logging properties and its pickling from
-``LoggingSettings``, its base class; this module imports nothing of ``configuration``."""
+``LoggingSettings``, its base class; this module imports nothing of ``configuration``.
+
+Also the switch of the environment, ``NUMIND_LOG=debug|info|warning`` (read when the
+package is imported, as openai-python reads ``OPENAI_LOG``), and of ``numind --debug``:
+``log_to_stderr`` adds one stderr handler to the ``numind`` logger, at that level; at
+``debug``, every ``Configuration`` made afterwards has ``debug`` on (unless given
+``debug=False``), so its traffic is logged with the same redaction.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, Optional, Set, Tuple
 
 #: The logger of the package, which ``Configuration.logger`` holds as "package_logger".
 PACKAGE_LOGGER = "numind.openapi_client"
@@ -17,6 +25,52 @@ FILE_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 #: The one stderr handler of ``debug=True``, shared by every configuration.
 STDERR = logging.StreamHandler()
 STDERR.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+
+#: The environment variable of ``log_to_stderr``, read when the package is imported.
+ENV_LOG = "NUMIND_LOG"
+#: Its values, and the levels they set.
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+#: The logger that ``log_to_stderr`` sets (the package logger is below it).
+ROOT_LOGGER = "numind"
+#: The one stderr handler of ``NUMIND_LOG`` and ``numind --debug``, on ``ROOT_LOGGER``.
+ENV_STDERR = logging.StreamHandler()
+ENV_STDERR.setFormatter(STDERR.formatter)
+
+
+def parse_log_setting(value: Optional[str]) -> Tuple[Optional[int], Optional[str]]:
+    """The level that a ``NUMIND_LOG`` value asks for (None: unset or empty), and the
+    warning to give for a value that is not one of ``LOG_LEVELS`` (then the level is None)."""
+    if value is None or not value.strip():
+        return None, None
+    level = LOG_LEVELS.get(value.strip().lower())
+    if level is None:
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        return None, (
+            f"Ignoring {ENV_LOG}={shown!r}: give one of {', '.join(LOG_LEVELS)} (the SDK's "
+            "log on stderr, secrets redacted), or leave it unset"
+        )
+    return level, None
+
+
+def log_to_stderr(level: str = "debug") -> None:
+    """Log the SDK's records at ``level`` (``"debug"``, ``"info"`` or ``"warning"``) and
+    above to stderr, through one handler on the ``numind`` logger, with secrets redacted as
+    ``Configuration(debug=True)`` does. At ``"debug"``, every ``Configuration`` made
+    afterwards logs its requests and answers (``debug`` on unless given ``debug=False``).
+    What ``NUMIND_LOG`` and ``numind --debug`` do."""
+    code = LOG_LEVELS.get(level)
+    if code is None:
+        raise ValueError(f"Invalid level {level!r}: give one of {', '.join(LOG_LEVELS)}")
+    DEBUG_LOGGING.log_to_stderr(code)
+
+
+def log_from_environment(environ: Mapping[str, str] = os.environ) -> None:
+    """Apply ``NUMIND_LOG``; an unknown value is a WARNING that names the allowed ones."""
+    level, warning = parse_log_setting(environ.get(ENV_LOG))
+    if warning is not None:
+        logging.getLogger(PACKAGE_LOGGER).warning(warning)
+    elif level is not None:
+        log_to_stderr(logging.getLevelName(level).lower())
 
 
 class DebugLogging:
@@ -33,6 +87,8 @@ class DebugLogging:
         #: Per logger: the configurations with debug on, those of them that want stderr,
         #: and the level to restore (None: the level was left alone).
         self._on: Dict[logging.Logger, Tuple[Set[int], Set[int], Optional[int]]] = {}
+        #: The level of ``log_to_stderr`` (NUMIND_LOG), once called.
+        self.env_level: Optional[int] = None
 
     def turn(self, logger: logging.Logger, owner: object, on: bool, stderr: bool) -> None:
         with self._lock:
@@ -51,11 +107,23 @@ class DebugLogging:
                     if logger.level == logging.DEBUG:
                         logger.setLevel(previous)
                     previous = None
-            if stderr_users and STDERR not in logger.handlers:
+            if stderr_users and STDERR not in logger.handlers and self.env_level is None:
                 logger.addHandler(STDERR)
             elif not stderr_users and STDERR in logger.handlers:
                 logger.removeHandler(STDERR)
             self._on[logger] = (users, stderr_users, previous)
+
+    def log_to_stderr(self, level: int) -> None:
+        """``log_to_stderr``: ``ENV_STDERR`` on the ``numind`` logger, set to ``level``."""
+        root = logging.getLogger(ROOT_LOGGER)
+        with self._lock:
+            self.env_level = level
+            root.setLevel(level)
+            if ENV_STDERR not in root.handlers:
+                root.addHandler(ENV_STDERR)
+            # The records of debug=True are shown by that handler now, not twice.
+            for logger in self._on:
+                logger.removeHandler(STDERR)
 
 
 DEBUG_LOGGING = DebugLogging()
@@ -84,6 +152,8 @@ class LoggingSettings:
         self._debug = False
         if logger_file is not None:
             self.logger_file = logger_file
+        if debug is None and DEBUG_LOGGING.env_level == logging.DEBUG:
+            debug = True  # NUMIND_LOG=debug, numind --debug
         if debug is not None:
             self.debug = debug
 

@@ -42,7 +42,7 @@ from ._decode import describe, model_class
 from ._headers import ACCEPT_ENCODING, HeaderDict, check_headers, find_header, set_header
 from ._redact import Secret, SecretBytes, mask_secrets
 from ._types import RequestAuth, RequestHeaders, RequestOptions, RequestTimeout
-from .exceptions import ApiTypeError, ApiValueError
+from .exceptions import ApiTypeError, ApiValueError, unexpected_keyword
 
 if TYPE_CHECKING:
     from ._credentials import Credentials
@@ -141,18 +141,11 @@ def call_options(options: RequestOptions) -> CallOptions:
 
 
 def _unexpected_keyword(options: Mapping[str, object]) -> TypeError:
-    import difflib
-
     # Named like Python names it: after the public method that took **options, which is
     # the caller of call_options (only looked up on this error path).
     code = sys._getframe(2).f_code  # pyright: ignore[reportPrivateUsage]
-    method = getattr(code, "co_qualname", code.co_name)
     name = next(key for key in options if key not in OPTION_NAMES)
-    message = f"{method}() got an unexpected keyword argument {name!r}"
-    close = difflib.get_close_matches(name, sorted(OPTION_NAMES), n=1)
-    if close:
-        message += f"; did you mean {close[0]!r}?"
-    return TypeError(message)
+    return unexpected_keyword(getattr(code, "co_qualname", code.co_name), name, OPTION_NAMES)
 
 
 class ClientHeaders:

@@ -17,7 +17,13 @@ from ._deadline import TimeoutSetting, parse_timeout
 from ._headers import ACCEPT_ENCODING, check_headers, find_header, set_header
 from ._redact import SecretBytes
 from ._request import PreparedRequest, encode_body
-from .exceptions import ApiConnectionError, ApiException, ApiTimeoutError, ApiValueError
+from .exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiTimeoutError,
+    ApiValueError,
+    base_url_of,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Literal
@@ -119,11 +125,12 @@ def connection_error(
         return ApiTimeoutError(f"{where} timed out: {detail}", method=method, url=url)
     message = f"{where}: {_WHAT_FAILED[kind]}: {detail}"
     if kind == "tls" and "wrong version number" in detail.lower() and url.startswith("https://"):
-        # What OpenSSL says when the other end answers TLS with plain HTTP.
-        origin = "http://" + url[len("https://") :].split("/", 1)[0]
+        # What OpenSSL says when the other end answers TLS with plain HTTP: the base URL
+        # to use, its path (/v1) kept.
+        plain = "http://" + base_url_of(url)[len("https://") :]
         message += (
             f"; the server may not speak https: if it serves plain http (as a local server "
-            f"does), use {origin} instead"
+            f"does), use {plain} instead"
         )
     return ApiConnectionError(message, method=method, url=url)
 

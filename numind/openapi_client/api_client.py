@@ -96,11 +96,14 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        response = self._send(
-            prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
+        request = prepare(
+            endpoint, args, options, self.configuration, self._headers, self._serialize
         )
+        response = self._send(request)
         response.read()
-        return decode_response(response, endpoint.response_types, self.configuration._debug)  # pyright: ignore[reportPrivateUsage]
+        credential = self._credential_of(request) if response.status == 401 else None
+        debug = self.configuration._debug  # pyright: ignore[reportPrivateUsage]
+        return decode_response(response, endpoint.response_types, debug, credential)
 
     def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions

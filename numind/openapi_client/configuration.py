@@ -27,14 +27,14 @@ from numind import __version__
 
 from ._deadline import DEFAULT_CALL_TIMEOUT, TimeoutSetting, check_call_timeout, parse_timeout
 from ._hosts import DEFAULT_HOST, checked_host, refuse_insecure_route
-from ._logging import LoggingSettings
+from ._logging import ENV_LOG, LoggingSettings, log_to_stderr
 from ._redact import Secret
 from ._retry import DEFAULT_RETRIES, to_retry
 from ._types import RequestTimeout
-from .exceptions import ApiTypeError, ApiValueError, OpenApiException
+from .exceptions import ApiTypeError, ApiValueError, OpenApiException, unknown_keyword
 
 if TYPE_CHECKING:
-    from typing_extensions import Literal
+    from typing_extensions import Literal, Self
 
     from ._stored_login import StoredLogin
     from ._token_provider import AccessToken, ProvidedToken
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     #: Where the credential of secured calls comes from (``Configuration.credential_source``).
     CredentialSource = Literal["access_token", "token_provider", "NUMIND_API_KEY", "stored_login"]
 
-__all__ = ["Configuration", "DEFAULT_HOST"]
+__all__ = ["Configuration", "DEFAULT_HOST", "ENV_LOG", "log_to_stderr"]
 
 #: Environment variable holding an access token or API key, read when none is given.
 ENV_API_KEY = "NUMIND_API_KEY"
@@ -52,7 +52,26 @@ ENV_BASE_URL = "NUMIND_BASE_URL"
 ServerVariables = Dict[str, str]
 
 logger = logging.getLogger("numind.openapi_client")
+#: What to give instead of a keyword that Configuration does not take (other generated
+#: clients' names); any other gets the closest name it takes.
+_KEYWORD_ADVICE = {
+    "api_key": 'pass the token (an API key or access token) as a str: access_token="..."'
+    " (or set NUMIND_API_KEY); it is sent as a bearer token",
+    "api_key_prefix": 'the token is sent as "Bearer <token>": give the token alone as '
+    'access_token="..."',
+    "base_url": 'the base URL is host="https://api.nuextract.ai/v1"',
+}
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
+
+
+def _checked_access_token(value: Any) -> AccessToken:
+    """``value`` if ``access_token`` takes it: None, a str, a provider or a callable."""
+    if value is None or isinstance(value, str) or callable(getattr(value, "token", value)):
+        return value  # type: ignore[no-any-return]
+    raise ApiTypeError(
+        f"access_token must be a str (an API key or access token), got {type(value).__name__}: "
+        "pass the token as a string, or a token provider (docs/EXTENDING.md)"
+    )
 
 
 class Configuration(LoggingSettings):
@@ -78,9 +97,8 @@ class Configuration(LoggingSettings):
         by anyone on the path (a proxy, the Wi-Fi): only for a server you run on a network
         you trust. Read whenever the host is set, so set it first (or pass both here).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token
-        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``), or
-        what gives it at every call: a ``TokenProvider`` or a callable that returns it,
-        e.g. ``functools.partial(Path.read_text, path)`` (docs/EXTENDING.md).
+        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``); or
+        a ``TokenProvider`` or callable that gives it at every call (docs/EXTENDING.md).
     :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
         Seconds: the whole call ends within them, retries, waits and a token refresh
         included. A ``(connect, read)`` pair or a ``urllib3.Timeout`` (unset parts keep
@@ -128,6 +146,14 @@ class Configuration(LoggingSettings):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._own_auth_settings = cls.auth_settings is not Configuration.auth_settings
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        # Before __init__, whose TypeError would not say what to give instead (type checkers
+        # read __init__'s signature: a *args/**kwargs __new__ is transparent to them).
+        wrong = unknown_keyword(cls, kwargs, _KEYWORD_ADVICE) if kwargs else None
+        if wrong is not None:
+            raise wrong
+        return super().__new__(cls)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -375,25 +401,21 @@ class Configuration(LoggingSettings):
     @property
     def access_token(self) -> AccessToken:
         """The token sent as ``Authorization: Bearer <token>`` (an OAuth access token or an
-        API key), or the token provider that gives it at each call, as set; None: the
-        stored login, if any, is used."""
-        provided = self._provided_token
-        return self._access_token if provided is None else provided.provider
+        API key) or the provider of it, as set; None: the stored login, if any, is used."""
+        return self._access_token if self._provided_token is None else self._provided_token.provider
 
     @access_token.setter
     def access_token(self, value: AccessToken) -> None:
         value = _checked_access_token(value)
-        if value is None or isinstance(value, str):
-            refusal = _bearer_prefix(value, "access_token")
-            if refusal is not None:
-                raise ApiValueError(refusal)
-            self._access_token, self._provided_token = value, None
-            self._token_source = None if value is None else "access_token"
-        else:  # a provider: the pipeline's Credentials, asked at each call
+        refusal = _bearer_prefix(value, "access_token")
+        if refusal is not None:
+            raise ApiValueError(refusal)
+        self._access_token, self._provided_token = (value if isinstance(value, str) else None), None
+        self._token_source = None if value is None else "access_token"
+        if value is not None and not isinstance(value, str):  # a provider, asked at each call
             from ._token_provider import ProvidedToken
 
-            self._access_token, self._provided_token = None, ProvidedToken(value)
-            self._token_source = "token_provider"
+            self._provided_token, self._token_source = ProvidedToken(value), "token_provider"
         self._token_refusal = None
 
     def _check_token(self) -> None:
@@ -404,10 +426,9 @@ class Configuration(LoggingSettings):
     @property
     def credential_source(self) -> Optional[CredentialSource]:
         """Where the credential of secured calls comes from: ``"access_token"`` (set in
-        code), ``"token_provider"`` (a provider set as ``access_token``; ``repr`` names
-        it), ``"NUMIND_API_KEY"`` (the environment variable), ``"stored_login"`` (the
-        login stored for exactly this host), or None (there is none: secured calls are
-        answered 401). May read the credential store, as ``stored_login`` does."""
+        code), ``"token_provider"`` (one set as ``access_token``), ``"NUMIND_API_KEY"``,
+        ``"stored_login"`` (the login stored for exactly this host), or None (there is
+        none: secured calls are answered 401). May read the credential store."""
         if self._access_token is not None or self._provided_token is not None:
             return self._token_source or "access_token"
         return "stored_login" if self.stored_login is not None else None
@@ -426,8 +447,7 @@ class Configuration(LoggingSettings):
 
         :raises ApiValueError: ``NUMIND_API_KEY`` starts with ``Bearer ``.
         """
-        token = self._access_token  # a provider's is asked for at each call, not here
-        if not token:
+        if not (token := self._access_token):  # a provider's is asked for at each call
             return {}
         self._check_token()
         return {
@@ -505,18 +525,7 @@ def _env_token() -> Optional[str]:
     return os.environ.get(ENV_API_KEY) or None
 
 
-def _checked_access_token(value: object) -> AccessToken:
-    """``value`` if ``access_token`` takes it (None, a str, a ``TokenProvider``, a callable
-    that returns the token), else ``ApiTypeError`` naming its type, never the value."""
-    if value is None or isinstance(value, str) or callable(getattr(value, "token", value)):
-        return value  # type: ignore[return-value]
-    raise ApiTypeError(
-        f"Invalid access_token: a {type(value).__name__}; give the token as a str, a token "
-        "provider (with a token(timeout) method) or a callable that returns the token"
-    )
-
-
-def _bearer_prefix(token: Optional[str], source: str) -> Optional[str]:
+def _bearer_prefix(token: object, source: str) -> Optional[str]:
     """What is wrong with ``token`` if it carries the ``Bearer `` prefix that the SDK adds
     itself (the server would answer "Malformed Authorization header"); the value is never
     shown."""

@@ -27,15 +27,34 @@ The last three are the errors of signing in: they live in ``numind.openapi_clien
 (which this module must not import) and are exported by ``numind.openapi_client`` too,
 with ``auth.SessionNotRevokedWarning``.
 
-``ApiException.from_response`` is the one place that maps a status to its class.
+``ApiException.from_response`` is the one place that maps a status to its class, and
+``ApiException.hint`` says what to do about the usual mistakes (a base URL without
+``/v1``, a rejected ``NUMIND_API_KEY``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Protocol, Sequence, Type, Union
+import difflib
+import functools
+import inspect
+from typing import (
+    Any,
+    Collection,
+    FrozenSet,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+)
+from urllib.parse import urlsplit
 
 #: The response header that carries the server's id of a request (quote it to support).
 REQUEST_ID_HEADER = "X-Request-Id"
+#: Where every path of the API starts, after the base URL (``/v1/api/auth/me``).
+API_PATHS = "/api/"
 
 __all__ = [
     "OpenApiException",
@@ -180,8 +199,10 @@ class ApiException(OpenApiException):
     ``headers`` (the response headers), ``method`` and ``url`` of the request, and
     ``request_id`` (the ``X-Request-Id`` header, when the server sent one), and
     ``retry_note``: why the call stopped retrying, when it had retried
-    (``gave up after 2 retries``) or could not for its deadline.
-    ``str()`` is one short line; the full body stays in ``body``.
+    (``gave up after 2 retries``) or could not for its deadline; ``hint``: what to do when
+    the cause is a usual mistake (a 404 from a base URL without ``/v1``, whose corrected
+    URL is ``suggested_host``; a 401 to the key of ``NUMIND_API_KEY``), else None.
+    ``str()`` is one short line, the hint at its end; the full body stays in ``body``.
     """
 
     def __init__(
@@ -192,6 +213,7 @@ class ApiException(OpenApiException):
         *,
         body: Optional[str] = None,
         data: Any = None,
+        credential: Optional[str] = None,
     ) -> None:
         self.status = status
         self.reason = reason
@@ -212,6 +234,12 @@ class ApiException(OpenApiException):
             self.method = http_resp.method or None
             self.url = http_resp.url or None
             self.retry_note = http_resp.retry_note
+        #: The base URL to use instead, when the 404 came from a base URL without ``/v1``.
+        self.suggested_host: Optional[str] = None
+        #: What to do about it, when the cause is a usual mistake; it ends ``str()`` too.
+        self.hint: Optional[str] = None
+        if self.url is not None and self.status in (401, 404):
+            self.hint, self.suggested_host = error_hint(self.status, self.url, credential)
         super().__init__(self.__str__())
 
     @property
@@ -226,10 +254,18 @@ class ApiException(OpenApiException):
 
     @classmethod
     def from_response(
-        cls, *, http_resp: ResponseLike, body: Optional[str], data: Any
+        cls,
+        *,
+        http_resp: ResponseLike,
+        body: Optional[str],
+        data: Any,
+        credential: Optional[str] = None,
     ) -> ApiException:
-        """Build the exception that matches ``http_resp.status`` (the one status -> class map)."""
-        return _class_for_status(http_resp.status)(http_resp=http_resp, body=body, data=data)
+        """Build the exception that matches ``http_resp.status`` (the one status -> class map).
+        ``credential``: ``"NUMIND_API_KEY"`` when that variable's key signed the request."""
+        return _class_for_status(http_resp.status)(
+            http_resp=http_resp, body=body, data=data, credential=credential
+        )
 
     def __str__(self) -> str:
         text = f"({self.status}) {self.reason or ''}".rstrip()
@@ -243,6 +279,8 @@ class ApiException(OpenApiException):
         if detail:
             detail = " ".join(str(detail).split())
             text += ": " + (detail if len(detail) <= 200 else detail[:200] + "...")
+        if getattr(self, "hint", None):
+            text += f". {self.hint}"
         if self.retry_note:
             text += f" ({self.retry_note})"
         if self.request_id:
@@ -298,3 +336,75 @@ def _class_for_status(status: int) -> Type[ApiException]:
     if 500 <= status <= 599:
         return ServiceException
     return _BY_STATUS.get(status, ApiException)
+
+
+# -- hints: what to do about the usual mistakes (pure, on the request's URL) ---------------
+
+
+def base_url_of(url: str) -> str:
+    """The base URL that a request URL was built on: up to the API's paths (``/api/...``),
+    else its origin (``https://host:port``)."""
+    parts = urlsplit(url)
+    cut = parts.path.find(API_PATHS)
+    return f"{parts.scheme}://{parts.netloc}{parts.path[:cut] if cut > 0 else ''}"
+
+
+def error_hint(
+    status: Optional[int], url: str, credential: Optional[str] = None
+) -> Tuple[Optional[str], Optional[str]]:
+    """(hint, suggested host) for an error answer to ``url``: a 404 whose base URL lacks
+    the ``/v1`` the API's paths start with, a 401 to the key of ``NUMIND_API_KEY``."""
+    if status == 404 and API_PATHS in urlsplit(url).path:
+        base = base_url_of(url)
+        if not base.endswith("/v1"):
+            fixed = base + "/v1"
+            return (
+                f"The base URL {base} lacks the /v1 that the API's paths start with: use {fixed}",
+                fixed,
+            )
+    if status == 401 and credential == "NUMIND_API_KEY":
+        return (
+            "The token sent was NUMIND_API_KEY: set it to a valid API key (`numind auth "
+            "tokens create NAME`), or unset it to use your login; `numind auth status` "
+            "shows which credential is used",
+            None,
+        )
+    return None, None
+
+
+def unexpected_keyword(
+    where: str, name: str, known: Collection[str], advice: Optional[str] = None
+) -> TypeError:
+    """The ``TypeError`` of a keyword argument ``name`` that ``where`` does not take, as
+    Python words it, with ``advice`` or else the closest of the ``known`` names."""
+    message = f"{where}() got an unexpected keyword argument {name!r}"
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    if advice is not None:
+        message += f": {advice}"
+    elif close:
+        message += f"; did you mean {close[0]!r}?"
+    return TypeError(message)
+
+
+def unknown_keyword(
+    cls: type, given: Collection[str], advice: Mapping[str, str]
+) -> Optional[TypeError]:
+    """The ``TypeError`` of the first of the ``given`` keywords that ``cls()`` does not take
+    (with ``advice[name]``, or the closest name it takes), or None when it takes them all."""
+    known = _keywords(cls)
+    for name in given:
+        if known is not None and name not in known:
+            return unexpected_keyword(cls.__name__, name, known, advice.get(name))
+    return None
+
+
+@functools.cache
+def _keywords(cls: type) -> Optional[FrozenSet[str]]:
+    """The keyword parameters of ``cls.__init__`` (None: it takes ``**kwargs``)."""
+    init = cls.__init__  # type: ignore[misc]  # the class's own, read from the class
+    parameters = list(inspect.signature(init).parameters.values())[1:]
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return frozenset(
+        p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    )

@@ -12,7 +12,8 @@ Change one import and add ``await``::
 
 ``ApiClient``, ``AuthenticationApi`` and ``rest`` are this package's own. Every other name
 is the sync package's own object, not a copy: ``Configuration``, the models, the
-exceptions, ``ApiResponse``, ``RetryPolicy``. Needs aiohttp: ``pip install "numind[async]"``.
+exceptions, ``ApiResponse``, ``RetryPolicy``. Needs aiohttp: the ``async`` extra
+(``pip install ".[async]"`` in a checkout of this SDK; ``numind`` on PyPI is another package).
 The names are loaded on first use, as in the sync package.
 """
 
@@ -26,7 +27,7 @@ try:
 except ImportError as exc:  # pragma: no cover - run in a subprocess by the tests
     raise ImportError(
         "numind.openapi_client_async needs aiohttp, which is not installed: "
-        'pip install "numind[async]"'
+        'pip install ".[async]" in a checkout of this SDK (the numind on PyPI is another package)'
     ) from exc
 
 from numind import __version__
@@ -50,8 +51,10 @@ if TYPE_CHECKING:
         CredentialStoreError,
         Error,
         ForbiddenException,
+        InvalidCredentialFileError,
         LoginError,
         LoginRequiredError,
+        LogoutError,
         NotFoundException,
         OpenApiException,
         RequestOptions,
@@ -98,8 +101,10 @@ __all__ = [
     "CredentialStoreError",
     "Error",
     "ForbiddenException",
+    "InvalidCredentialFileError",
     "LoginError",
     "LoginRequiredError",
+    "LogoutError",
     "NotFoundException",
     "OpenApiException",
     "RequestOptions",

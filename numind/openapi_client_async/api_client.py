@@ -86,12 +86,15 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        response = await self._send(
-            prepare(endpoint, args, options, self.configuration, self._headers, self._serialize)
+        request = prepare(
+            endpoint, args, options, self.configuration, self._headers, self._serialize
         )
+        response = await self._send(request)
         if response.read_if_received() is None:  # the usual answer came whole: no await
             await response.read()
-        return decode_response(response, endpoint.response_types, self.configuration._debug)  # pyright: ignore[reportPrivateUsage]
+        credential = self._credential_of(request) if response.status == 401 else None
+        debug = self.configuration._debug  # pyright: ignore[reportPrivateUsage]
+        return decode_response(response, endpoint.response_types, debug, credential)
 
     async def invoke_unread(
         self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions

@@ -210,7 +210,7 @@ def test_access_token_takes_tokens_providers_and_callables_only() -> None:
     for value in (None, "key-1", Vault(), read_key, functools.partial(read_key)):
         assert _checked_access_token(value) is value
     for wrong in (b"key-1", 42, object(), ["key-1"]):
-        with pytest.raises(sdk.ApiTypeError, match=f"a {type(wrong).__name__}; give"):
+        with pytest.raises(sdk.ApiTypeError, match=f"got {type(wrong).__name__}: pass"):
             _checked_access_token(wrong)
 
 

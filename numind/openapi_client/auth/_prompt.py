@@ -52,15 +52,24 @@ def show(url: str, *, paste: bool) -> None:
         print(note + "\n", flush=True)
 
 
+#: The WARNING of a sign-in whose browser could not be opened (``%s``: the URL).
+NO_BROWSER = (
+    "No browser could be opened: open %s in a browser on this machine, or, for a browser "
+    "on another machine, use paste mode: `numind auth login --paste` (in Python, "
+    "auth.login(paste=True))"
+)
+
+
 def open_link(url: str, browser: Optional[Callable[[str], Any]]) -> None:
     """Open ``url`` with ``browser`` (default ``webbrowser.open``) in a thread; a failure is
-    logged, not raised: the URL is shown already."""
+    logged at WARNING, at once, not raised: the URL is shown already."""
     opener = webbrowser.open if browser is None else browser
 
     def run() -> None:
         try:
             if opener(url) is False:
-                logger.info("No browser could be opened; open the URL shown above")
+                # At once: else the sign-in waits for a redirect that cannot come.
+                logger.warning(NO_BROWSER, url)
         except Exception:
             logger.warning("Opening the browser failed; open the URL shown above", exc_info=True)
 

@@ -23,7 +23,8 @@ def describe_error(exc: BaseException) -> str:
     character that a terminal would act on (see :func:`printable`).
 
     The body of an answer is shown only for an error status: an undecodable success may be
-    a token response.
+    a token response. The exception's ``hint`` (a base URL without ``/v1``, a rejected
+    ``NUMIND_API_KEY``) ends the line.
     """
     if not isinstance(exc, ApiException):
         return printable(" ".join(str(exc).split()) or type(exc).__name__)
@@ -38,6 +39,8 @@ def describe_error(exc: BaseException) -> str:
     detail = " ".join(detail.split())
     if detail:
         text += ": " + (detail if len(detail) <= 200 else detail[:200] + "...")
+    if exc.hint:
+        text += f". {exc.hint}"
     return printable(text)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Dict, Mapping, Set, Union
 
 from pydantic import ConfigDict, Field, TypeAdapter
+from pydantic_core import PydanticCustomError, ValidationError
 from typing_extensions import Annotated, Self
 
 from ._base import ApiModel
@@ -24,6 +25,26 @@ TokenRequestVariant = Annotated[
 _VARIANT: TypeAdapter[Union[TokenCodeRequest, TokenRefreshRequest]] = TypeAdapter(
     TokenRequestVariant, config=ConfigDict(hide_input_in_errors=True)
 )
+
+
+def _missing_type(obj: Mapping[str, Any]) -> str:
+    """What to say of a token request dict whose ``type`` is missing or not one of the two."""
+    given = obj.get("type")
+    if given is None:
+        what = "has no 'type'"
+    else:
+        shown = (
+            repr(given)
+            if isinstance(given, str) and len(given) <= 60
+            else f"of type {type(given).__name__}"
+        )
+        what = f"has 'type' {shown}, which is not one of the two"
+    return (
+        f'the token request {what}: give "type": '
+        '"ai.numind.extract.shared.TokenCodeRequest" (with "code" and "redirectUri") or '
+        '"ai.numind.extract.shared.TokenRefreshRequest" (with "token", a refresh token), '
+        "or pass TokenCodeRequest(...) or TokenRefreshRequest(...), which set it"
+    )
 
 
 class TokenRequest(ApiModel):
@@ -50,6 +71,14 @@ class TokenRequest(ApiModel):
     @classmethod
     def _from_mapping(cls, obj: Mapping[str, Any]) -> Self:
         # from_dict: the dict is the variant's, and its ``type`` picks the variant
+        if obj.get("type") not in cls.discriminator_value_class_map:
+            # pydantic's own error would be "Unable to extract tag using discriminator".
+            error = PydanticCustomError(
+                "token_request_type", "{text}", {"text": _missing_type(obj)}
+            )
+            raise ValidationError.from_exception_data(
+                cls.__name__, [{"type": error, "loc": (), "input": obj}], hide_input=True
+            )
         return cls(_VARIANT.validate_python(obj))
 
     @classmethod
