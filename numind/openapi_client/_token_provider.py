@@ -5,9 +5,9 @@ into the pipeline's ``Credentials`` (``ProvidedToken``).
 and optionally ``refused(token)``) or a plain callable that returns the token
 (``lambda: vault.read("numind")``, ``functools.partial(Path.read_text, path)``: white
 space around the token, such as a file's last newline, is dropped). The token is asked
-for at every call, so a rotated key is used from the next call on without
-a new client. The pipeline sees only ``Credentials``, as for a stored login: ``bearer``
-asks the provider, ``refused`` tells it of a 401 and asks again.
+for at every call, so a rotated key is used from the next call on without a new client.
+The pipeline sees only ``Credentials``, as for a stored login: ``bearer`` asks the
+provider, ``refused`` tells it of a 401 and asks again.
 
 Both clients take every form. The async client awaits what is awaitable (an
 ``async def token``, a callable that returns a coroutine), within the call's deadline; it
