@@ -363,7 +363,8 @@ def _describe(exc: BaseException, args: argparse.Namespace) -> str:
 
 def _describe_source(source: Optional[str], configuration: Configuration) -> str:
     if source == "NUMIND_API_KEY":
-        return f"the API key in NUMIND_API_KEY ({mask(configuration.access_token or '')})"
+        token = configuration.access_token  # NUMIND_API_KEY's: a str
+        return f"the API key in NUMIND_API_KEY ({mask(token if isinstance(token, str) else '')})"
     if source == "stored_login":
         return "the login stored by `numind auth login` (refreshed automatically)"
     return "none"

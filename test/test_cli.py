@@ -291,15 +291,14 @@ def forward_to(upstream: str, before: Any) -> Callable[[Recorded], Canned]:
 
 
 ROTATE = """
-import functools, sys
+import sys
 from numind.openapi_client import ApiClient, Configuration
 from numind.openapi_client._deadline import Deadline
 
 configuration = Configuration(host=sys.argv[1])
 login = configuration.stored_login
 with ApiClient(configuration) as client:  # what a process does on a 401: refresh
-    exchange = functools.partial(client._refresh_tokens, login.base_url)
-    login.refused(login.credentials.access_token, exchange, Deadline(30))
+    login.refused(login.credentials.access_token, client._refresh_tokens, Deadline(30))
 print("rotated")
 """
 

@@ -57,7 +57,7 @@ LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("deadlines", [f"{_C}._deadline", f"{_C}._aio"]),
     ("retry policy", [f"{_C}._retry"]),
     ("operations as data", [f"{_C}._endpoint", f"{_C}._endpoints", f"{_C}.api_response"]),
-    ("credentials protocol", [f"{_C}._credentials"]),
+    ("credentials protocol", [f"{_C}._credentials", f"{_C}._token_provider"]),
     ("credential store", [f"{_C}._credential_store"]),
     ("stored login", [f"{_C}._stored_login"]),
     ("logging", [f"{_C}._logging"]),

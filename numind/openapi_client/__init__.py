@@ -25,6 +25,7 @@ _logging.log_from_environment()
 
 if TYPE_CHECKING:
     from ._retry import RetryPolicy
+    from ._token_provider import AsyncTokenProvider, TokenProvider
     from ._types import RequestOptions
     from .api.authentication_api import AuthenticationApi
     from .api_client import ApiClient
@@ -79,6 +80,7 @@ __all__ = [
     "ApiTimeoutError",
     "ApiTypeError",
     "ApiValueError",
+    "AsyncTokenProvider",
     "AuthenticationApi",
     "BadRequestException",
     "Configuration",
@@ -100,6 +102,7 @@ __all__ = [
     "SessionNotRevokedWarning",
     "TokenCodeRequest",
     "TokenCodeRequestDict",
+    "TokenProvider",
     "TokenRefreshRequest",
     "TokenRefreshRequestDict",
     "TokenRequest",
@@ -118,6 +121,8 @@ _MODULES = {
     "ApiResponse": ".api_response",
     "Configuration": ".configuration",
     "RetryPolicy": "._retry",
+    "AsyncTokenProvider": "._token_provider",
+    "TokenProvider": "._token_provider",
     "RequestOptions": "._types",
     # the errors of signing in, where ``auth`` declares them
     "CredentialStoreError": ".auth",

@@ -1,9 +1,10 @@
-"""How the pipeline gets a bearer token that may need refreshing: a stored login.
+"""How the pipeline gets the bearer token of a call, and is told of a 401: ``Credentials``.
 
-The pipeline defines this interface and ``auth`` implements it (``auth.StoredLogin``), so
-that the pipeline imports nothing from ``auth``. The pipeline hands the credentials a
-``TokenExchange``: it sends a refresh to the login's own base URL, within the deadline
-of the call that needs it.
+The pipeline defines this interface and sees nothing else: the stored login implements it
+(``_stored_login.StoredLogin``, refreshed through the client), and a user's token provider
+or callable is adapted into it (``_token_provider.ProvidedToken``). The pipeline imports
+neither. It hands the credentials a ``TokenExchange``: a refresh sent to a base URL,
+within the deadline of the call that needs it; credentials that need no refresh ignore it.
 """
 
 from __future__ import annotations
@@ -18,26 +19,23 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncTokenExchange", "Credentials", "TokenExchange"]
 
-#: ``exchange(refresh_token, deadline)``: new tokens for a refresh token.
-TokenExchange = Callable[[str, "Deadline"], "TokenResponse"]
+#: ``exchange(base_url, refresh_token, deadline)``: new tokens for a refresh token, from
+#: the token endpoint of ``base_url``.
+TokenExchange = Callable[[str, str, "Deadline"], "TokenResponse"]
 #: The same, for the async client.
-AsyncTokenExchange = Callable[[str, "Deadline"], Awaitable["TokenResponse"]]
+AsyncTokenExchange = Callable[[str, str, "Deadline"], Awaitable["TokenResponse"]]
 
 
 class Credentials(Protocol):
-    """Bearer tokens for one base URL, kept fresh."""
-
-    @property
-    def base_url(self) -> str:
-        """The base URL these credentials are for; they are never sent anywhere else."""
-        ...
+    """The bearer token of each call: asked for before it is sent, told of a 401."""
 
     def bearer(self, exchange: TokenExchange, deadline: Deadline) -> str:
-        """The token to send now, refreshed first (through ``exchange``) if it is expiring."""
+        """The token to send now (refreshed first, through ``exchange``, if need be)."""
         ...
 
-    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> None:
-        """The server answered 401 to ``token``: refresh it, unless that was done already."""
+    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> str:
+        """The server answered 401 to ``token``: the token to send once more (refreshed,
+        through ``exchange``, if need be)."""
         ...
 
     async def bearer_async(self, exchange: AsyncTokenExchange, deadline: Deadline) -> str:
@@ -46,6 +44,6 @@ class Credentials(Protocol):
 
     async def refused_async(
         self, token: str, exchange: AsyncTokenExchange, deadline: Deadline
-    ) -> None:
+    ) -> str:
         """``refused`` for the async client."""
         ...

@@ -2,12 +2,11 @@
 options and the configuration into one ``PreparedRequest``.
 
 Read top to bottom, a call's request is: the host, the timeout and the deadline; the
-stored login that signs it, if any; the arguments checked and placed (path, query,
-body); the headers (the client's defaults, then the credentials, then the call's own),
-checked for what HTTP cannot carry and masked where they are secret; the URL with its
-path parameters percent-encoded; the body as the bytes sent. Both transports send the
-result as it is (``send(request)``), and the driver signs it with a stored login's token
-(``with_bearer``) just before.
+credentials that sign it (a token provider, a stored login), if any; the arguments
+checked and placed (path, query, body); the headers (the client's defaults, then the
+credentials, then the call's own), checked for what HTTP cannot carry and masked where
+they are secret; the URL with its path parameters percent-encoded; the body as the bytes
+sent. Transports send it as it is; the driver signs it (``with_bearer``) just before.
 
 Pure: no socket, no HTTP library. The generated-style building blocks of ``ApiClient``
 (``param_serialize``, ``update_params_for_auth``, ``sanitize_for_serialization``,
@@ -90,14 +89,14 @@ class PreparedRequest(NamedTuple):
     timeout: TimeoutSetting
     #: When the whole call, every attempt and wait included, must end.
     deadline: Deadline
-    #: The stored login whose token signs it (``with_bearer``), if any.
+    #: Its credentials (a token provider, a stored login): their token signs it, if any.
     login: Optional[Credentials] = None
     #: The caller reads the body (``*_without_preload_content``): the call ends with the
     #: headers, and the body's reads are bounded by the read timeout alone.
     stream: bool = False
 
     def with_bearer(self, token: str) -> PreparedRequest:
-        """This request signed with ``token`` (a stored login's access token)."""
+        """This request signed with ``token`` (its credentials' token)."""
         headers = dict(self.headers)
         # str(): a Secret would concatenate through Secret.__radd__, a Python-level call.
         set_header(headers, "Authorization", Secret("Bearer " + str(token)))
@@ -229,9 +228,9 @@ def prepare(
         configuration._call_timeout  # pyright: ignore[reportPrivateUsage]
     )
 
-    # Who signs it: a token set (in every call's headers), else a stored login for the host.
+    # Who signs it: a token set (in every call's headers), else a provider or a stored login.
     token = configuration._access_token  # pyright: ignore[reportPrivateUsage]
-    login = None if token is not None else _stored_login_for(endpoint, options, host, configuration)
+    login = None if token is not None else _credentials_for(endpoint, options, host, configuration)
 
     # The arguments, checked and placed.
     path_params: Dict[str, str] = {}
@@ -469,20 +468,21 @@ _PRIMITIVES = (float, bool, bytes, str, int)
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _stored_login_for(
+def _credentials_for(
     endpoint: Endpoint[Any], options: CallOptions, host: str, configuration: Configuration
 ) -> Optional[Credentials]:
-    """The stored login that authenticates this call to ``host``, if any."""
+    """The token provider, else the stored login for ``host``, that signs this call."""
     if (
         not endpoint.auth
         or options.request_auth is not None
         or (options.headers and find_header(options.headers, "Authorization") is not None)
     ):
         return None
+    provided = configuration._provided_token  # pyright: ignore[reportPrivateUsage]
+    if provided is not None:
+        return provided
     login = configuration.stored_login  # may read the credential store, once
-    if login is None:
-        return None
-    return login if login.base_url == host else None
+    return login if login is not None and login.base_url == host else None
 
 
 def _target(

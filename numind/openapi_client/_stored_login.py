@@ -2,8 +2,8 @@
 
 ``ApiClient`` asks :meth:`StoredLogin.bearer` for the token of each secured request, and
 calls :meth:`StoredLogin.refused` once when the server answers 401; either may refresh,
-through the ``TokenExchange`` that the client hands over (a refresh sent to this login's
-base URL), within the deadline of the call that needs it. Refreshes are single-flight:
+through the ``TokenExchange`` that the client hands over (to which it gives its own base
+URL), within the deadline of the call that needs it. Refreshes are single-flight:
 one thread refreshes while the others wait for its result. A refresh re-reads the
 credential file under its lock first, so a token that another process rotated is picked
 up instead of being refreshed twice. Every wait (for another thread's refresh, for the
@@ -109,11 +109,13 @@ class StoredLogin:
                 self._refresh(exchange, None, deadline)
             return self._token
 
-    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> None:
-        """The server answered 401 to ``token``: refresh, unless another thread has."""
+    def refused(self, token: str, exchange: TokenExchange, deadline: Deadline) -> str:
+        """The server answered 401 to ``token``: refresh, unless another thread has; the
+        token to send now."""
         with self._refreshing(deadline):
             if self._credentials.access_token == token:
                 self._refresh(exchange, token, deadline)
+            return self._token
 
     async def bearer_async(self, exchange: AsyncTokenExchange, deadline: Deadline) -> str:
         """``bearer`` for the async client: no wait blocks the event loop."""
@@ -126,11 +128,12 @@ class StoredLogin:
 
     async def refused_async(
         self, token: str, exchange: AsyncTokenExchange, deadline: Deadline
-    ) -> None:
+    ) -> str:
         """``refused`` for the async client."""
         async with self._refreshing_async(deadline):
             if self._credentials.access_token == token:
                 await self._refresh_async(exchange, token, deadline)
+            return self._token
 
     # -- single flight: one refresh at a time, across threads, tasks and event loops -----
 
@@ -201,7 +204,7 @@ class StoredLogin:
             if stored is None:
                 return
             try:
-                tokens = exchange(Secret(stored.refresh_token or ""), deadline)
+                tokens = exchange(self.base_url, Secret(stored.refresh_token or ""), deadline)
             except ApiException as exc:
                 raise self._refused_refresh(exc) from None
             self._keep(tokens, stored)
@@ -222,7 +225,7 @@ class StoredLogin:
             if stored is None:
                 return
             try:
-                tokens = await exchange(Secret(stored.refresh_token or ""), deadline)
+                tokens = await exchange(self.base_url, Secret(stored.refresh_token or ""), deadline)
             except ApiException as exc:
                 raise self._refused_refresh(exc) from None
             await run_in_thread(lambda: self._keep(tokens, stored))

@@ -6,8 +6,9 @@ Where each step happens, in the order a call takes them:
 - ``_prepare`` (``_request.prepare``, pure, shared with the async client): checks the
   arguments and makes the ``PreparedRequest``: method, URL, headers, body bytes, the
   operation, its timeout and deadline, the stored login that signs it.
-- ``_send``: for a stored login (``_credentials.Credentials``) gets a fresh token first
-  and, on a 401, refreshes once and replays once, within the same deadline.
+- ``_send``: for credentials (``_credentials.Credentials``: a stored login, a token
+  provider) gets the token first and, on a 401, tells them and replays once with the
+  token they give then, within the same deadline.
 - ``_send_with_retries``: the retry loop. It sends one attempt
   (``rest.RESTClientObject.send``), asks ``_retry.CallRetries`` whether and after which
   wait to retry, and sleeps; a wait that would pass the deadline is not begun.
@@ -21,7 +22,6 @@ names, with ``await`` at the I/O.
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar
@@ -129,20 +129,19 @@ class ApiClient(BaseApiClient):
         return response.response
 
     def _send(self, request: PreparedRequest) -> RESTResponse:
-        """Send ``request``, signed by its stored login if it has one (a 401 refreshes the
-        token once and replays once, within the same deadline)."""
+        """Send ``request``, signed by its credentials if it has them (a stored login or a
+        token provider): a 401 tells them, and the request is replayed once with the token
+        they give then, within the same deadline."""
         login = request.login
         if login is None:
             return self._send_with_retries(request)
-        exchange = functools.partial(self._refresh_tokens, login.base_url)
-        token = login.bearer(exchange, request.deadline)
+        token = login.bearer(self._refresh_tokens, request.deadline)
         response = self._send_with_retries(request.with_bearer(token))
         if response.status != 401:
             return response
-        # Rejected before its expiry by our clock (revoked, or the clocks differ).
+        # Rejected before its expiry by our clock (revoked, rotated, or the clocks differ).
         response.read()
-        login.refused(token, exchange, request.deadline)
-        token = login.bearer(exchange, request.deadline)
+        token = login.refused(token, self._refresh_tokens, request.deadline)
         return self._send_with_retries(request.with_bearer(token))
 
     def _refresh_tokens(

@@ -37,9 +37,10 @@ if TYPE_CHECKING:
     from typing_extensions import Literal, Self
 
     from ._stored_login import StoredLogin
+    from ._token_provider import AccessToken, ProvidedToken
 
     #: Where the credential of secured calls comes from (``Configuration.credential_source``).
-    CredentialSource = Literal["access_token", "NUMIND_API_KEY", "stored_login"]
+    CredentialSource = Literal["access_token", "token_provider", "NUMIND_API_KEY", "stored_login"]
 
 __all__ = ["Configuration", "DEFAULT_HOST", "ENV_LOG", "log_to_stderr"]
 
@@ -63,13 +64,13 @@ _KEYWORD_ADVICE = {
 SocketOptions = List[Tuple[int, int, Union[int, bytes]]]
 
 
-def _checked_access_token(value: Any) -> Optional[str]:
-    """``value`` when it can be sent as the token: ``ApiTypeError`` unless None or a str."""
-    if value is None or isinstance(value, str):
-        return value
+def _checked_access_token(value: Any) -> AccessToken:
+    """``value`` if ``access_token`` takes it: None, a str, a provider or a callable."""
+    if value is None or isinstance(value, str) or callable(getattr(value, "token", value)):
+        return value  # type: ignore[no-any-return]
     raise ApiTypeError(
-        f"access_token must be a str (an API key or access token), got "
-        f"{type(value).__name__}: pass the token as a string"
+        f"access_token must be a str (an API key or access token), got {type(value).__name__}: "
+        "pass the token as a string, or a token provider (docs/EXTENDING.md)"
     )
 
 
@@ -96,7 +97,8 @@ class Configuration(LoggingSettings):
         by anyone on the path (a proxy, the Wi-Fi): only for a server you run on a network
         you trust. Read whenever the host is set, so set it first (or pass both here).
     :param access_token: OAuth access token or user token (API key), sent as a bearer token
-        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``).
+        (give the token alone: a ``Bearer `` prefix is refused with ``ApiValueError``); or
+        a ``TokenProvider`` or callable that gives it at every call (docs/EXTENDING.md).
     :param timeout: the timeout of every call; a call's ``_request_timeout`` overrides it.
         Seconds: the whole call ends within them, retries, waits and a token refresh
         included. A ``(connect, read)`` pair or a ``urllib3.Timeout`` (unset parts keep
@@ -162,7 +164,7 @@ class Configuration(LoggingSettings):
         self,
         host: Optional[str] = None,
         *,
-        access_token: Optional[str] = None,
+        access_token: AccessToken = None,
         server_index: Optional[int] = None,
         server_variables: Optional[ServerVariables] = None,
         timeout: RequestTimeout = None,
@@ -195,6 +197,7 @@ class Configuration(LoggingSettings):
         self.server_index = server_index
         self.server_variables: ServerVariables = dict(server_variables or {})
         self._access_token: Optional[str] = None
+        self._provided_token: Optional[ProvidedToken] = None
         self._token_source: Optional[CredentialSource] = None
         #: Why the token must not be sent (NUMIND_API_KEY's is refused at the first secured
         #: call, so that a command that does not send it, such as a logout, still works).
@@ -399,19 +402,23 @@ class Configuration(LoggingSettings):
     # -- authentication -----------------------------------------------------------------
 
     @property
-    def access_token(self) -> Optional[str]:
+    def access_token(self) -> AccessToken:
         """The token sent as ``Authorization: Bearer <token>`` (an OAuth access token or an
-        API key); None: the stored login, if any, is used."""
-        return self._access_token
+        API key) or the provider of it, as set; None: the stored login, if any, is used."""
+        return self._access_token if self._provided_token is None else self._provided_token.provider
 
     @access_token.setter
-    def access_token(self, value: Optional[str]) -> None:
+    def access_token(self, value: AccessToken) -> None:
         value = _checked_access_token(value)
         refusal = _bearer_prefix(value, "access_token")
         if refusal is not None:
             raise ApiValueError(refusal)
-        self._access_token = value
+        self._access_token, self._provided_token = (value if isinstance(value, str) else None), None
         self._token_source = None if value is None else "access_token"
+        if value is not None and not isinstance(value, str):  # a provider, asked at each call
+            from ._token_provider import ProvidedToken
+
+            self._provided_token, self._token_source = ProvidedToken(value), "token_provider"
         self._token_refusal = None
 
     def _check_token(self) -> None:
@@ -422,10 +429,10 @@ class Configuration(LoggingSettings):
     @property
     def credential_source(self) -> Optional[CredentialSource]:
         """Where the credential of secured calls comes from: ``"access_token"`` (set in
-        code), ``"NUMIND_API_KEY"`` (the environment variable), ``"stored_login"`` (the
-        login stored for exactly this host), or None (there is none: secured calls are
-        answered 401). May read the credential store, as ``stored_login`` does."""
-        if self._access_token is not None:
+        code), ``"token_provider"`` (one set as ``access_token``), ``"NUMIND_API_KEY"``,
+        ``"stored_login"`` (the login stored for exactly this host), or None (there is
+        none: secured calls are answered 401). May read the credential store."""
+        if self._access_token is not None or self._provided_token is not None:
             return self._token_source or "access_token"
         return "stored_login" if self.stored_login is not None else None
 
@@ -434,6 +441,8 @@ class Configuration(LoggingSettings):
             source = self.credential_source
         except OpenApiException:  # an unsafe credential file: its message names it
             return "unreadable credential file"
+        if source == "token_provider" and self._provided_token is not None:
+            return f"token provider {self._provided_token.name}"
         return {None: "none", "stored_login": "stored login"}.get(source, source or "none")
 
     def auth_settings(self) -> Dict[str, Dict[str, Any]]:
@@ -441,7 +450,7 @@ class Configuration(LoggingSettings):
 
         :raises ApiValueError: ``NUMIND_API_KEY`` starts with ``Bearer ``.
         """
-        if not self.access_token:
+        if not (token := self._access_token):  # a provider's is asked for at each call
             return {}
         self._check_token()
         return {
@@ -449,7 +458,7 @@ class Configuration(LoggingSettings):
                 "type": "oauth2",
                 "in": "header",
                 "key": "Authorization",
-                "value": Secret("Bearer " + self.access_token),
+                "value": Secret("Bearer " + token),
             }
         }
 
@@ -519,7 +528,7 @@ def _env_token() -> Optional[str]:
     return os.environ.get(ENV_API_KEY) or None
 
 
-def _bearer_prefix(token: Optional[str], source: str) -> Optional[str]:
+def _bearer_prefix(token: object, source: str) -> Optional[str]:
     """What is wrong with ``token`` if it carries the ``Bearer `` prefix that the SDK adds
     itself (the server would answer "Malformed Authorization header"); the value is never
     shown."""

@@ -9,7 +9,6 @@ sending each attempt through aiohttp (``rest.RESTClientObject.send``) and waitin
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, TypeVar
@@ -121,20 +120,19 @@ class ApiClient(BaseApiClient):
         return response.response
 
     async def _send(self, request: PreparedRequest) -> RESTResponse:
-        """Send ``request``, signed by its stored login if it has one (a 401 refreshes the
-        token once and replays once, within the same deadline)."""
+        """Send ``request``, signed by its credentials if it has them (a stored login or a
+        token provider): a 401 tells them, and the request is replayed once with the token
+        they give then, within the same deadline."""
         login = request.login
         if login is None:
             return await self._send_with_retries(request)
-        exchange = functools.partial(self._refresh_tokens, login.base_url)
-        token = await login.bearer_async(exchange, request.deadline)
+        token = await login.bearer_async(self._refresh_tokens, request.deadline)
         response = await self._send_with_retries(request.with_bearer(token))
         if response.status != 401:
             return response
-        # Rejected before its expiry by our clock (revoked, or the clocks differ).
+        # Rejected before its expiry by our clock (revoked, rotated, or the clocks differ).
         await response.read()
-        await login.refused_async(token, exchange, request.deadline)
-        token = await login.bearer_async(exchange, request.deadline)
+        token = await login.refused_async(token, self._refresh_tokens, request.deadline)
         return await self._send_with_retries(request.with_bearer(token))
 
     async def _refresh_tokens(

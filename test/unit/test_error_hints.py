@@ -98,7 +98,7 @@ def test_a_token_that_is_not_a_str_is_refused_when_given_and_when_set(value: Any
     kind = type(value).__name__
     expected = (
         f"access_token must be a str (an API key or access token), got {kind}: pass the "
-        "token as a string"
+        "token as a string, or a token provider (docs/EXTENDING.md)"
     )
     with pytest.raises(sdk.ApiTypeError) as caught:
         sdk.Configuration(host=HOST, access_token=value)

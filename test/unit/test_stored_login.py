@@ -28,7 +28,8 @@ class Exchange:
         self.answers = list(answers)
         self.sent: List[str] = []
 
-    def __call__(self, refresh_token: str, deadline: Deadline) -> sdk.TokenResponse:
+    def __call__(self, base_url: str, refresh_token: str, deadline: Deadline) -> sdk.TokenResponse:
+        assert base_url == BASE
         self.sent.append(str(refresh_token))
         answer = self.answers.pop(0)
         if isinstance(answer, BaseException):
@@ -36,8 +37,10 @@ class Exchange:
         assert isinstance(answer, sdk.TokenResponse)
         return answer
 
-    async def async_call(self, refresh_token: str, deadline: Deadline) -> sdk.TokenResponse:
-        return self(refresh_token, deadline)
+    async def async_call(
+        self, base_url: str, refresh_token: str, deadline: Deadline
+    ) -> sdk.TokenResponse:
+        return self(base_url, refresh_token, deadline)
 
 
 def tokens(access: str, refresh: object = None, expires_in: int = 300) -> sdk.TokenResponse:
@@ -59,7 +62,7 @@ def test_a_fresh_token_is_sent_without_a_refresh(tmp_path: Path) -> None:
     assert login.bearer(exchange, Deadline(5)) == "a1"
     assert exchange.sent == []
     credentials: Credentials = login  # what the pipeline takes (checked by mypy)
-    assert credentials.base_url == BASE
+    assert credentials.bearer(Exchange(), Deadline(5)) == "a1"
     assert repr(login) == f"StoredLogin(base_url={BASE!r}, store={login.store!r})"
 
 

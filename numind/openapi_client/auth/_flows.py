@@ -260,8 +260,9 @@ def access_token(
     host: Optional[str] = None, *, configuration: Optional[Configuration] = None
 ) -> str:
     """The token that secured calls to ``host`` send now: ``access_token`` or
-    ``NUMIND_API_KEY`` as it is, else the stored login's access token, refreshed first (and
-    stored) if it expires within ``REFRESH_MARGIN`` seconds. What ``numind auth token``
+    ``NUMIND_API_KEY`` as it is (a token provider's answer, if one is set), else the stored
+    login's access token, refreshed first (and stored) if it expires within
+    ``REFRESH_MARGIN`` seconds. What ``numind auth token``
     prints, e.g. for ``curl -H "Authorization: Bearer $(numind auth token)"``.
 
     :param host: base URL of the API; default: ``configuration``'s host, else
@@ -271,9 +272,13 @@ def access_token(
         cannot be refreshed any more.
     """
     configuration = _configuration(host, configuration)
-    if configuration.access_token is not None:
+    token = configuration.access_token
+    if isinstance(token, str):
         configuration._check_token()  # pyright: ignore[reportPrivateUsage]
-        return configuration.access_token
+        return token
+    provided = configuration._provided_token  # pyright: ignore[reportPrivateUsage]
+    if provided is not None:  # asked as a call asks it
+        return provided.token(Deadline(_call_timeout(configuration)))
     login = configuration.stored_login
     if login is None:
         raise LoginRequiredError(
@@ -294,16 +299,13 @@ def _signed_in_client(
     signed_in.access_token = None
     signed_in.stored_login = login
     with ApiClient(signed_in) as client:
-        deadline = Deadline(
-            DEFAULT_CALL_TIMEOUT
-            if configuration.call_timeout is None
-            else configuration.call_timeout
-        )
+        deadline = Deadline(_call_timeout(configuration))
+        yield client, client._refresh_tokens, deadline  # pyright: ignore[reportPrivateUsage]
 
-        def exchange(refresh_token: str, deadline: Deadline) -> TokenResponse:
-            return client._refresh_tokens(login.base_url, refresh_token, deadline)  # pyright: ignore[reportPrivateUsage]
 
-        yield client, exchange, deadline
+def _call_timeout(configuration: Configuration) -> float:
+    call_timeout = configuration.call_timeout
+    return DEFAULT_CALL_TIMEOUT if call_timeout is None else call_timeout
 
 
 def _configuration(host: Optional[str], configuration: Optional[Configuration]) -> Configuration:
