@@ -15,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import logging
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator, Optional, Set, Tuple
 
 from ._credential_store import CredentialStore, StoredCredentials
 from ._redact import Secret
 from .exceptions import ApiException, ApiTimeoutError, OpenApiException
+
+logger = logging.getLogger("numind.openapi_client")
 
 if TYPE_CHECKING:
     from ._credentials import AsyncTokenExchange, TokenExchange
@@ -283,3 +286,41 @@ def _with_refresh_token(new: StoredCredentials, old: StoredCredentials) -> Store
     return StoredCredentials(
         new.base_url, new.access_token, old.refresh_token, new.expires_at, old.refresh_expires_at
     )
+
+
+class HiddenLogin:
+    """Says once a process that NUMIND_API_KEY hides a stored login; each host's store is
+    read at most once for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checked: Set[str] = set()
+        self._warned = False
+
+    def said(self) -> None:
+        """The warning was given in other words (``auth.login`` says it before a login)."""
+        with self._lock:
+            self._warned = True
+
+    def check(self, host: str) -> None:
+        with self._lock:
+            if self._warned or host in self._checked:
+                return
+            self._checked.add(host)
+            try:
+                login = StoredLogin.load(host)
+            except (OpenApiException, OSError):
+                return  # an unreadable store is reported where it is used, not here
+            if login is None:
+                return
+            self._warned = True
+        logger.warning(
+            "NUMIND_API_KEY is set, so it is used instead of the login stored for %s (by "
+            "`numind auth login`); unset NUMIND_API_KEY to use that login. `numind auth "
+            "status` shows which credential is used",
+            host,
+        )
+
+
+#: The one of the process.
+HIDDEN_LOGIN = HiddenLogin()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import logging
 import os
 import platform
 import sys
@@ -16,7 +15,6 @@ from typing import (
     List,
     Mapping,
     Optional,
-    Set,
     Tuple,
     Union,
 )
@@ -51,7 +49,6 @@ ENV_BASE_URL = "NUMIND_BASE_URL"
 
 ServerVariables = Dict[str, str]
 
-logger = logging.getLogger("numind.openapi_client")
 #: What to give instead of a keyword that Configuration does not take (other generated
 #: clients' names); any other gets the closest name it takes.
 _KEYWORD_ADVICE = {
@@ -234,7 +231,9 @@ class Configuration(LoggingSettings):
         self.date_format = "%Y-%m-%d"
         self._start_logging(logger_file, debug)
         if self._token_source == ENV_API_KEY:
-            _HIDDEN_LOGIN.check(self.host)
+            from ._stored_login import HIDDEN_LOGIN
+
+            HIDDEN_LOGIN.check(self.host)
 
     def __repr__(self) -> str:
         return f"<Configuration {self._summary()}>"
@@ -550,43 +549,6 @@ def _retries_text(retries: Union[int, urllib3.Retry]) -> str:
     if isinstance(total, int) and not isinstance(total, bool):
         return str(total)
     return repr(to_retry(retries))
-
-
-class _HiddenLogin:
-    """Says once a process that NUMIND_API_KEY hides a stored login; each host's store is
-    read at most once for it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._checked: Set[str] = set()
-        self._warned = False
-
-    def said(self) -> None:
-        """The warning was given in other words (``auth.login`` says it before a login)."""
-        with self._lock:
-            self._warned = True
-
-    def check(self, host: str) -> None:
-        with self._lock:
-            if self._warned or host in self._checked:
-                return
-            self._checked.add(host)
-            try:
-                login = _stored_login(host)
-            except (OpenApiException, OSError):
-                return  # an unreadable store is reported where it is used, not here
-            if login is None:
-                return
-            self._warned = True
-        logger.warning(
-            "NUMIND_API_KEY is set, so it is used instead of the login stored for %s (by "
-            "`numind auth login`); unset NUMIND_API_KEY to use that login. `numind auth "
-            "status` shows which credential is used",
-            host,
-        )
-
-
-_HIDDEN_LOGIN = _HiddenLogin()
 
 
 class _Unread:

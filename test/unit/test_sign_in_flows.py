@@ -16,7 +16,7 @@ import pytest
 from unit_fakes import FakeResponse, FakeTransport, json_answer
 
 import numind.openapi_client as sdk
-from numind.openapi_client import auth, configuration
+from numind.openapi_client import _stored_login, auth
 from numind.openapi_client.auth import CredentialStore, StoredCredentials, _flows
 
 HOST = "https://api.example.com/v1"
@@ -238,8 +238,9 @@ def test_login_fails_before_the_browser_when_the_store_cannot_take_the_tokens(
 def test_login_warns_first_that_an_api_key_would_hide_the_login(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(configuration, "_HIDDEN_LOGIN", configuration._HiddenLogin())
-    monkeypatch.setattr(_flows, "_HIDDEN_LOGIN", configuration._HIDDEN_LOGIN)
+    fresh = _stored_login.HiddenLogin()
+    monkeypatch.setattr(_stored_login, "HIDDEN_LOGIN", fresh)
+    monkeypatch.setattr(_flows, "HIDDEN_LOGIN", fresh)
     monkeypatch.setenv("NUMIND_API_KEY", "key-1")
     store = CredentialStore(tmp_path / "numind" / "credentials.json")
     store.path.mkdir(parents=True)

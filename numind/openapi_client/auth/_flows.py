@@ -17,10 +17,16 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Generator, Optional, Tupl
 from .._credential_store import CredentialStore, InvalidCredentialFileError
 from .._deadline import DEFAULT_CALL_TIMEOUT, Deadline
 from .._redact import Secret
-from .._stored_login import SESSION_OVER, LoginRequiredError, StoredLogin, credentials_from
+from .._stored_login import (
+    HIDDEN_LOGIN,
+    SESSION_OVER,
+    LoginRequiredError,
+    StoredLogin,
+    credentials_from,
+)
 from ..api.authentication_api import AuthenticationApi
 from ..api_client import ApiClient  # pyright: ignore[reportPrivateUsage]
-from ..configuration import _HIDDEN_LOGIN, ENV_API_KEY, Configuration  # pyright: ignore[reportPrivateUsage]
+from ..configuration import ENV_API_KEY, Configuration
 from ..exceptions import ApiException, OpenApiException
 from ._errors import LoginError, LogoutError, SessionNotRevokedWarning
 from ._listener import Listener, ReservedPort
@@ -95,7 +101,7 @@ def login(
     login, is what ``Configuration()`` will use.
     """
     if os.environ.get(ENV_API_KEY):
-        _HIDDEN_LOGIN.said()  # Configuration() would say much the same: once is enough
+        HIDDEN_LOGIN.said()  # Configuration() would say much the same: once is enough
         warnings.warn(
             "NUMIND_API_KEY is set, so Configuration() and `numind` will keep using it "
             "instead of the login you are about to store: unset NUMIND_API_KEY to use "
