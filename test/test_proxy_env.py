@@ -10,10 +10,12 @@ import json
 import logging
 import os
 import pathlib
+import ssl
 import subprocess
 import sys
 
 import pytest
+import trustme
 from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 from signing_in import new_email
@@ -134,6 +136,38 @@ def test_each_host_takes_its_own_route(monkeypatch: pytest.MonkeyPatch, twin: Tw
     assert [r.path for r in direct.requests] == ["/v1/api/auth/user-tokens"] * 2
 
 
+def test_the_scheme_of_each_target_picks_its_proxy(
+    monkeypatch: pytest.MonkeyPatch, twin: Twin
+) -> None:
+    # https through HTTPS_PROXY (a CONNECT tunnel: the proxy never sees the token), plain
+    # http through HTTP_PROXY: two proxies for one client.
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    with LocalServer(ssl_context=context) as https_server, RecordingServer() as plain:
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        token = https_server.sign_in(new_email(), client_ssl_context=client_context)["token"]
+        plain.default = Canned(200, b"[]")
+        with ForwardProxy() as tunnel, ForwardProxy() as forward:
+            port = tunnel.url.rsplit(":", 1)[1]
+            monkeypatch.setenv("HTTPS_PROXY", f"http://me:pw@127.0.0.1:{port}")
+            monkeypatch.setenv("HTTP_PROXY", forward.url)
+            configuration = sdk.Configuration(
+                host=https_server.url, access_token=token, ca_cert_data=ca.cert_pem.bytes().decode()
+            )
+            with twin.client(configuration) as client:
+                assert twin.api(client).get_api_auth_me().email
+                serialized = client.param_serialize(
+                    "GET", "/api/auth/user-tokens", auth_settings=["bearerAuth"], _host=plain.url
+                )
+                assert client.call_api(*serialized).read() == b"[]"
+    assert tunnel.seen == [f"CONNECT 127.0.0.1:{https_server.port}"]
+    (headers,) = tunnel.headers
+    assert headers["proxy-authorization"] == "Basic bWU6cHc=" and "authorization" not in headers
+    assert forward.seen == [f"GET {plain.url}/api/auth/user-tokens"]
+
+
 def _refused(caught: pytest.ExceptionInfo[sdk.ApiValueError], variable: str) -> None:
     message = str(caught.value)
     assert message.startswith("Refusing plain http:// to '127.0.0.1' through the proxy ")
@@ -246,3 +280,24 @@ def test_the_command_line_refuses_plain_http_through_a_remote_environment_proxy(
     assert "  Proxy: http://proxy.example.test:3128 (from HTTP_PROXY)\n" in status.stdout
     assert "Refusing plain http:// to '127.0.0.1' through the proxy" in status.stdout
     assert "SECRET" not in status.stdout + status.stderr
+
+
+def test_the_command_line_signs_in_through_the_proxy_of_the_environment(
+    server: LocalServer,
+) -> None:
+    # Loopback is proxied unless NO_PROXY names it, as requests, httpx and curl do; the
+    # browser's redirect to the sign-in listener is no request of the client's.
+    from test_cli import login
+
+    email = new_email()
+    env = {**os.environ, "NUMIND_BASE_URL": server.url}
+    with ForwardProxy() as proxy:
+        env["HTTP_PROXY"] = proxy.url
+        code, out, err = login(env, email)
+        assert (code, err) == (0, "")
+        assert f"Signed in as {email}" in out
+        whoami = _numind("auth", "whoami", env=env)
+    assert whoami.stdout == email + "\n"
+    assert f"POST {server.url}/api/auth/token" in proxy.seen
+    assert proxy.seen[-1] == f"GET {server.url}/api/auth/me"
+    assert all(seen.split()[1].startswith(server.url) for seen in proxy.seen)
