@@ -388,7 +388,7 @@ def _proxy_in_use(configuration: Configuration) -> Dict[str, Optional[str]]:
 
 def _describe_proxy(proxy: Dict[str, Optional[str]]) -> str:
     if proxy["error"] is not None:
-        return f"invalid: {proxy['error']}"
+        return proxy["error"]
     if proxy["url"] is not None:
         return f"{proxy['url']} (from {proxy['source']})"
     return "none" if proxy["source"] is None else f"none ({proxy['source']})"
