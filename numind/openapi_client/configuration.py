@@ -166,8 +166,6 @@ class Configuration(LoggingSettings):
         trust_env: bool = True,
     ) -> None:
         self.allow_insecure_http = allow_insecure_http
-        #: Whether a client made with this configuration reads the environment's proxies.
-        self.trust_env = trust_env
         if host is None:
             host = os.environ.get(ENV_BASE_URL) or None
         if host is None and server_index is None:
@@ -213,6 +211,8 @@ class Configuration(LoggingSettings):
         self._start_logging(logger_file, debug)
         if self._token_source == ENV_API_KEY:
             _HIDDEN_LOGIN.check(self.host)
+        #: Whether a client made with this configuration reads the environment's proxies.
+        self.trust_env = trust_env
 
     def __repr__(self) -> str:
         return f"<Configuration {self._summary()}>"
