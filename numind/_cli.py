@@ -266,6 +266,7 @@ def _status(args: argparse.Namespace) -> None:
                 "stored_login": None if stored is None else _login_json(stored),
                 "other_logins": [_login_json(found) for found in others.values()],
                 "credential_file": str(store.path),
+                "proxy": _proxy_in_use(configuration),
             }
         )
     else:
@@ -277,6 +278,7 @@ def _status(args: argparse.Namespace) -> None:
         else:
             say(f"  Not working: {error}")
         say(f"  Credential: {_describe_source(source, configuration)}")
+        say(f"  Proxy: {_describe_proxy(_proxy_in_use(configuration))}")
         if stored is not None:
             used = "" if source == "stored_login" else " (not used while NUMIND_API_KEY is set)"
             say(f"  Stored login{used}: {_describe_login(stored)}")
@@ -368,6 +370,30 @@ def _describe_source(source: Optional[str], configuration: Configuration) -> str
     if source == "stored_login":
         return "the login stored by `numind auth login` (refreshed automatically)"
     return "none"
+
+
+def _proxy_in_use(configuration: Configuration) -> Dict[str, Optional[str]]:
+    """The proxy of calls to the base URL (never its credentials), and where it is set:
+    "Configuration.proxy", the variable that set it, or "NO_PROXY" when it bypasses it."""
+    from numind.openapi_client._proxy import proxy_routes
+    from numind.openapi_client.exceptions import ApiValueError
+
+    try:
+        routes = proxy_routes(
+            configuration.proxy, configuration.proxy_headers, configuration.trust_env, os.environ
+        )
+        proxy, source = routes.choose(configuration.host)
+    except ApiValueError as exc:
+        return {"url": None, "source": None, "error": str(exc)}
+    return {"url": None if proxy is None else proxy.url, "source": source or None, "error": None}
+
+
+def _describe_proxy(proxy: Dict[str, Optional[str]]) -> str:
+    if proxy["error"] is not None:
+        return proxy["error"]
+    if proxy["url"] is not None:
+        return f"{proxy['url']} (from {proxy['source']})"
+    return "none" if proxy["source"] is None else f"none ({proxy['source']})"
 
 
 def _describe_login(stored: StoredCredentials) -> str:

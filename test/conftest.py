@@ -16,6 +16,12 @@ import numind
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
 
+# The SDK reads a developer's proxy variables, as requests and curl do: they would route
+# (or refuse) the suite's loopback traffic. The tests of proxies set their own.
+for _name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+    os.environ.pop(_name, None)
+    os.environ.pop(_name.upper(), None)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if OLD_SSL_TRANSPORT_WARNING:  # see twin.py: a false alarm of Python 3.9 and 3.10

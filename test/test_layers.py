@@ -54,6 +54,7 @@ LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("redaction, addresses", [f"{_C}._redact", f"{_C}._net"]),
     ("hosts", [f"{_C}._hosts"]),
     ("headers", [f"{_C}._headers"]),
+    ("proxies", [f"{_C}._proxy"]),
     ("deadlines", [f"{_C}._deadline", f"{_C}._aio"]),
     ("retry policy", [f"{_C}._retry"]),
     ("operations as data", [f"{_C}._endpoint", f"{_C}._endpoints", f"{_C}.api_response"]),

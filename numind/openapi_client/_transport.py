@@ -7,14 +7,15 @@ are made here, so that both clients fail alike.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import unquote, urlencode
+import os
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Tuple, Union
+from urllib.parse import urlencode
 
-from urllib3 import encode_multipart_formdata, make_headers
-from urllib3.util import parse_url
+from urllib3 import encode_multipart_formdata
 
 from ._deadline import TimeoutSetting, parse_timeout
-from ._headers import ACCEPT_ENCODING, check_headers, find_header, set_header
+from ._headers import ACCEPT_ENCODING, find_header, set_header
+from ._proxy import ProxyRoutes, proxy_routes
 from ._redact import SecretBytes
 from ._request import PreparedRequest, encode_body
 from .exceptions import (
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from ._deadline import Deadline
     from ._types import RequestTimeout
+    from .configuration import Configuration
 
     #: What failed: the wait for a pooled connection (or, as aiohttp bounds both at once,
     #: for a pooled or a new one), a timeout, TLS, the proxy, the connection once open,
@@ -42,7 +44,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
     "LEAST_WAIT",
     "connection_error",
-    "proxy_settings",
+    "proxy_routes_of",
     "request_from_parts",
     "too_large",
 ]
@@ -135,20 +137,20 @@ def connection_error(
     return ApiConnectionError(message, method=method, url=url)
 
 
-def proxy_settings(
-    proxy: str, headers: Optional[Mapping[str, str]]
-) -> Tuple[str, Optional[Dict[str, str]]]:
-    """The proxy URL without ``user:password@`` and the headers to send to the proxy.
-
-    Like requests and curl, credentials in the URL become a ``Proxy-Authorization`` header
-    (unless one is given), and stay out of any URL that a library may put in a message.
-    """
-    parsed = parse_url(proxy)
-    merged = dict(headers or {})
-    if parsed.auth is not None and find_header(merged, "Proxy-Authorization") is None:
-        merged.update(make_headers(proxy_basic_auth=unquote(parsed.auth)))
-    check_headers(merged, "Proxy header")
-    return parsed._replace(auth=None).url, merged or None
+def proxy_routes_of(configuration: Configuration) -> ProxyRoutes:
+    """The proxies of a client made now with ``configuration``: its ``proxy``, else (with
+    ``trust_env``) those of the environment, read here, once per client. The client's own
+    host is checked (an invalid proxy, or plain http through a proxy on another machine,
+    raises ``ApiValueError``) before anything is sent."""
+    routes = proxy_routes(
+        configuration.proxy,
+        configuration.proxy_headers,
+        configuration.trust_env,
+        os.environ,
+        configuration.allow_insecure_http,
+    )
+    routes.check(configuration.host)
+    return routes
 
 
 #: The ``Content-Encoding`` values decoded (``_headers.ACCEPT_ENCODING``, lower case, one

@@ -120,7 +120,12 @@ class Configuration(LoggingSettings):
         ``http://`` host the proxy reads each request whole, token included, so it must be
         on this machine (loopback) unless ``allow_insecure_http`` is set: a proxy on
         another machine is refused with ``ApiValueError`` (checked when the host or the
-        proxy is given here, and when a client is made).
+        proxy is given here, and when a client is made). It wins over the environment.
+    :param trust_env: read the proxies of the environment when a client is made, as
+        requests, httpx and curl do: ``HTTPS_PROXY`` / ``HTTP_PROXY`` by the scheme of the
+        target, else ``ALL_PROXY``, except for the hosts of ``NO_PROXY`` (lower-case names
+        win over upper-case ones). On by default; False ignores them. The same plain-http
+        rule holds as for ``proxy`` (see docs/RELIABILITY.md, "Proxies").
     :param connection_pool_maxsize: connections per host; when not set, 5 per CPU for the
         sync client (for its threads) and 100 for the async client (for its tasks, as
         aiohttp's own default).
@@ -184,6 +189,7 @@ class Configuration(LoggingSettings):
         debug: Optional[bool] = None,
         logger_file: Optional[str] = None,
         allow_insecure_http: bool = False,
+        trust_env: bool = True,
     ) -> None:
         self.allow_insecure_http = allow_insecure_http
         if host is None:
@@ -234,6 +240,8 @@ class Configuration(LoggingSettings):
             from ._stored_login import HIDDEN_LOGIN
 
             HIDDEN_LOGIN.check(self.host)
+        #: Whether a client made with this configuration reads the environment's proxies.
+        self.trust_env = trust_env
 
     def __repr__(self) -> str:
         return f"<Configuration {self._summary()}>"

@@ -41,7 +41,7 @@ from ._transport import (
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
     connection_error,
-    proxy_settings,
+    proxy_routes_of,
     refused_encoding,
     request_from_parts,
     too_large,
@@ -49,6 +49,7 @@ from ._transport import (
 from .exceptions import ApiConnectionError, ApiException
 
 if TYPE_CHECKING:
+    from ._proxy import Proxy, ProxyRoutes
     from ._request import PreparedRequest
     from ._transport import FailureKind
     from ._types import RequestTimeout
@@ -188,14 +189,11 @@ class RESTClientObject:
             pool_args["socket_options"] = configuration.socket_options
 
         self.pool_manager: urllib3.PoolManager
-        if configuration.proxy:
-            configuration._refuse_insecure_proxy()  # pyright: ignore[reportPrivateUsage]
-            proxy_url, proxy_headers = proxy_settings(
-                configuration.proxy, configuration.proxy_headers
-            )
-            self.pool_manager = urllib3.ProxyManager(
-                proxy_url=proxy_url, proxy_headers=proxy_headers, **pool_args
-            )
+        routes = proxy_routes_of(configuration)  # the environment is read here, once
+        if routes.fixed is not None:
+            self.pool_manager = _proxy_manager(routes.fixed, pool_args)
+        elif routes.from_environment:
+            self.pool_manager = _RoutingPoolManager(routes, **pool_args)
         else:
             self.pool_manager = _PoolManager(**pool_args)
         # Connections whose responses read within the deadline of their call.
@@ -346,6 +344,41 @@ class _PoolManager(urllib3.PoolManager):
         self._known.clear()
         self._routes.clear()
         super().clear()
+
+
+class _RoutingPoolManager(_PoolManager):
+    """The pools of a client whose proxies come from the environment: each URL goes
+    through the proxy that its scheme and host pick (``ProxyRoutes``), or directly, to
+    the pools of this manager. One ``ProxyManager`` per proxy."""
+
+    def __init__(self, routes: ProxyRoutes, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._proxy_routes = routes
+        self._pool_args = kwargs
+        self._through: Dict[str, urllib3.ProxyManager] = {}
+
+    def urlopen(  # type: ignore[override]
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.BaseHTTPResponse:
+        # Raises ApiValueError, before anything is sent, for an invalid or refused proxy.
+        proxy = self._proxy_routes.proxy_for(url)
+        if proxy is None:
+            return super().urlopen(method, url, redirect, **kw)
+        manager = self._through.get(proxy.url)
+        if manager is None:  # (a manager made twice by two threads holds no connection)
+            manager = self._through.setdefault(proxy.url, _proxy_manager(proxy, self._pool_args))
+        return manager.urlopen(method, url, redirect=redirect, **kw)
+
+    def clear(self) -> None:
+        for manager in self._through.values():
+            manager.clear()
+        super().clear()
+
+
+def _proxy_manager(proxy: Proxy, pool_args: Dict[str, Any]) -> urllib3.ProxyManager:
+    manager = urllib3.ProxyManager(proxy_url=proxy.url, proxy_headers=proxy.headers, **pool_args)
+    manager.pool_classes_by_scheme = _BOUNDED_POOLS
+    return manager
 
 
 def _transport_error(

@@ -25,12 +25,13 @@ from urllib3.exceptions import (
 
 from numind.openapi_client._aio import timeout_at
 from numind.openapi_client._deadline import Deadline, TimeoutSetting
+from numind.openapi_client._proxy import settings_of
 from numind.openapi_client._redact import SecretBytes
 from numind.openapi_client._transport import (
     DECODED,
     DEFAULT_MAX_RESPONSE_SIZE,
     LEAST_WAIT,
-    proxy_settings,
+    proxy_routes_of,
     refused_encoding,
     request_from_parts,
     too_large,
@@ -386,13 +387,10 @@ class RESTClientObject:
             if isinstance(configuration.assert_hostname, str)
             else None
         )
-        self._proxy: Optional[str] = None
-        self._proxy_headers: Optional[Dict[str, str]] = None
-        if configuration.proxy:
-            configuration._refuse_insecure_proxy()  # pyright: ignore[reportPrivateUsage]
-            self._proxy, self._proxy_headers = proxy_settings(
-                configuration.proxy, configuration.proxy_headers
-            )
+        routes = proxy_routes_of(configuration)  # the environment is read here, once
+        self._proxy, self._proxy_headers = settings_of(routes.fixed)
+        #: The proxies of the environment, picked per URL (None: one route for every URL).
+        self._routes = routes if routes.from_environment else None
         self._maxsize = configuration._pool_maxsize_for(DEFAULT_POOL_MAXSIZE)  # pyright: ignore[reportPrivateUsage]
         self._socket_options = configuration.socket_options
         self.max_response_size = configuration.max_response_size
@@ -454,7 +452,9 @@ class RESTClientObject:
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop() or session.closed:
             session = self.session()
-        proxy_headers = self._proxy_headers
+        proxy, proxy_headers = self._proxy, self._proxy_headers
+        if self._routes is not None:  # raises ApiValueError for an invalid or refused proxy
+            proxy, proxy_headers = self._routes.settings_for(url)
         if proxy_headers is not None or self._ssl is False:
             headers, proxy_headers = self._proxy_and_tls_checks(url, headers, proxy_headers)
         # Redirects are not followed: an API call that redirects is an error, and following
@@ -467,7 +467,7 @@ class RESTClientObject:
             data=request.body,
             allow_redirects=False,
             timeout=self._timeouts(timeout, remaining, request.stream),
-            proxy=self._proxy,
+            proxy=proxy,
             proxy_headers=proxy_headers,
             server_hostname=self._server_hostname,
         )
