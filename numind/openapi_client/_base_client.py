@@ -79,8 +79,6 @@ class BaseApiClient(ClientCopies):
     _own_signing: ClassVar[bool] = False
     #: Whether the client awaits coroutine hooks (the async one).
     _awaits_hooks: ClassVar[bool] = False
-    #: The event hooks, if any: the driver sends every attempt through them.
-    _hooks: Optional[AttemptHooks] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -122,6 +120,8 @@ class BaseApiClient(ClientCopies):
             self.default_headers[header_name] = header_value
         self.cookie = cookie
         self.user_agent = f"numind-python/{__version__}"
+        #: The event hooks, if any: the driver sends every attempt through them.
+        self._hooks: Optional[AttemptHooks] = None
         if event_hooks is not None:
             self.event_hooks = event_hooks
 
