@@ -171,8 +171,9 @@ class AttemptHooks:
         started = time.perf_counter()
         response = send(request)
         if self.response:
-            answer = _answer(request, attempt, response, time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
             try:
+                answer = _answer(request, attempt, response, elapsed)
                 for seer in self.response:
                     _refuse_awaitable(seer(answer), seer)
             except BaseException:
@@ -197,8 +198,9 @@ class AttemptHooks:
         started = time.perf_counter()
         response = await send(request)
         if self.response:
-            answer = _answer(request, attempt, response, time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
             try:
+                answer = _answer(request, attempt, response, elapsed)
                 for seer in self.response:
                     await _awaited(seer(answer), seer, request)
             except BaseException:
