@@ -220,3 +220,21 @@ def test_event_hooks_are_shown_and_replaced_whole(twin: Twin) -> None:
         assert client.event_hooks == {"request": [], "response": []}
         twin.api(client).get_api_auth_me()
     assert (first, second) == ([1], [1])
+
+
+def test_a_copy_with_other_options_runs_the_hooks_of_its_client(twin: Twin) -> None:
+    seen: List[str] = []
+
+    def note(attempt: sdk.AttemptRequest) -> None:
+        seen.append(attempt.operation)
+
+    with (
+        FaultyServer(default=Fault.ok(USER)) as server,
+        twin.client(configuration(server.url), event_hooks={"request": [note]}) as client,
+    ):
+        copy = client.with_options(timeout=5)
+        twin.api(copy).get_api_auth_me()
+        copy.event_hooks = {}  # the copy's own: its client keeps its hooks
+        twin.api(copy).get_api_auth_me()
+        twin.api(client).get_api_auth_me()
+    assert seen == ["get_api_auth_me", "get_api_auth_me"]
