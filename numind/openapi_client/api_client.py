@@ -39,6 +39,7 @@ from .rest import RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import Callable
 
     from ._deadline import Deadline
     from ._endpoint import Endpoint
@@ -176,7 +177,7 @@ class ApiClient(BaseApiClient):
                 time.sleep(wait)
             started = time.perf_counter()
             try:
-                send = self.rest_client.send
+                send: Callable[[PreparedRequest], RESTResponse] = self.rest_client.send
                 if self._hooks is not None:  # the user's event hooks (_hooks.py)
                     send = self._hooks.bound(send, retries.retries + 1)
                 if self._tracing is None:

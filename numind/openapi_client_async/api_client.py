@@ -27,6 +27,7 @@ from .rest import RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import Awaitable, Callable
 
     from numind.openapi_client._deadline import Deadline
     from numind.openapi_client._endpoint import Endpoint
@@ -169,7 +170,7 @@ class ApiClient(BaseApiClient):
                 await asyncio.sleep(wait)
             started = time.perf_counter()
             try:
-                send = self.rest_client.send
+                send: Callable[[PreparedRequest], Awaitable[RESTResponse]] = self.rest_client.send
                 if self._hooks is not None:  # the user's event hooks (_hooks.py)
                     send = self._hooks.bound_async(send, retries.retries + 1)
                 if self._tracing is None:
