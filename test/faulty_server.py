@@ -205,6 +205,8 @@ class FaultyServer:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
+        # Here, not in the thread: a server closed before its thread ran would fail there.
+        self._listener.settimeout(0.05)
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self._threads: list[threading.Thread] = []
@@ -232,7 +234,6 @@ class FaultyServer:
             return self.script.pop(0) if self.script else self.default
 
     def _accept(self) -> None:
-        self._listener.settimeout(0.05)
         while not self._stopped.is_set():
             try:
                 sock, _ = self._listener.accept()

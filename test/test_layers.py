@@ -65,6 +65,7 @@ LAYERS: Sequence[Tuple[str, Sequence[str]]] = (
     ("configuration", [f"{_C}.configuration"]),
     ("prepare, decode", [f"{_C}._request", f"{_C}._decode"]),
     ("copies with other options", [f"{_C}._options"]),
+    ("event hooks", [f"{_C}._hooks"]),
     # also the layer of a private core module that this table does not name yet
     ("pipeline", [f"{_C}._base_client", f"{_C}._transport", f"{_C}._tracing"]),
     ("sync driver", [f"{_C}.rest", f"{_C}.api_client"]),

@@ -314,3 +314,25 @@ def test_a_copy_with_other_options_traces_as_its_client(
 
     found = [(s["name"], s["parent"]) for s in tree(spans)]
     assert found == [("get_api_auth_me", None), ("GET /api/auth/me", "get_api_auth_me")]
+
+
+def test_event_hooks_run_inside_the_attempts_span_and_see_its_traceparent(
+    spans: InMemorySpanExporter, twin: Twin
+) -> None:
+    seen: List[str] = []
+
+    def note(attempt: sdk.AttemptRequest) -> None:
+        seen.append(attempt.headers.get("traceparent", ""))
+        attempt.headers["X-Request-Id"] = f"r-{attempt.attempt}"
+
+    configuration = sdk.Configuration(access_token="t", retries=fast_retry_policy())
+    with FaultyServer([Fault.status(503, {"Retry-After": "0"})], Fault.ok(USER)) as server:
+        configuration.host = server.url
+        with twin.client(configuration, event_hooks={"request": [note]}) as client:
+            twin.api(client).get_api_auth_me()
+    attempts = sorted(
+        (s for s in spans.get_finished_spans() if s.parent is not None),
+        key=lambda s: s.start_time or 0,
+    )
+    assert [header[:53] for header in seen] == [traceparent(s) for s in attempts]
+    assert [r.headers.get("x-request-id") for r in server.requests] == ["r-1", "r-2"]

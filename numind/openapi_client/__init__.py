@@ -24,6 +24,7 @@ from . import _logging
 _logging.log_from_environment()
 
 if TYPE_CHECKING:
+    from ._hooks import AttemptRequest, AttemptResponse, EventHooks
     from ._retry import RetryPolicy
     from ._token_provider import AsyncTokenProvider, TokenProvider
     from ._types import RequestOptions
@@ -81,6 +82,8 @@ __all__ = [
     "ApiTypeError",
     "ApiValueError",
     "AsyncTokenProvider",
+    "AttemptRequest",
+    "AttemptResponse",
     "AuthenticationApi",
     "BadRequestException",
     "Configuration",
@@ -89,6 +92,7 @@ __all__ = [
     "CreateOrUpdateUserTokenDict",
     "CredentialStoreError",
     "Error",
+    "EventHooks",
     "ForbiddenException",
     "InvalidCredentialFileError",
     "LoginError",
@@ -124,6 +128,9 @@ _MODULES = {
     "AsyncTokenProvider": "._token_provider",
     "TokenProvider": "._token_provider",
     "RequestOptions": "._types",
+    "AttemptRequest": "._hooks",
+    "AttemptResponse": "._hooks",
+    "EventHooks": "._hooks",
     # the errors of signing in, where ``auth`` declares them
     "CredentialStoreError": ".auth",
     "InvalidCredentialFileError": ".auth",

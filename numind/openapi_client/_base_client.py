@@ -44,6 +44,7 @@ from .configuration import Configuration
 if TYPE_CHECKING:
     from ._deadline import Deadline
     from ._endpoint import Endpoint
+    from ._hooks import AttemptHooks, EventHooks
     from ._tracing import Tracing
     from ._types import RequestTimeout
 
@@ -68,12 +69,16 @@ class BaseApiClient(ClientCopies):
     :param header_name: a header sent with every request ...
     :param header_value: ... and its value.
     :param cookie: a ``Cookie`` header sent with every request.
+    :param event_hooks: functions run on every attempt of every call:
+        ``{"request": [...], "response": [...]}`` (see ``event_hooks``).
     """
 
     PRIMITIVE_TYPES = (float, bool, bytes, str, int)
     _default: ClassVar[Optional[BaseApiClient]] = None
     #: Whether the class has its own ``param_serialize`` or ``update_params_for_auth``.
     _own_signing: ClassVar[bool] = False
+    #: Whether the client awaits coroutine hooks (the async one).
+    _awaits_hooks: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -93,6 +98,8 @@ class BaseApiClient(ClientCopies):
         header_name: Optional[str] = None,
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
+        *,
+        event_hooks: Optional[EventHooks] = None,
     ) -> None:
         self.configuration = Configuration.get_default() if configuration is None else configuration
         self._retry_policy = to_retry(self.configuration.retries)
@@ -113,6 +120,29 @@ class BaseApiClient(ClientCopies):
             self.default_headers[header_name] = header_value
         self.cookie = cookie
         self.user_agent = f"numind-python/{__version__}"
+        #: The event hooks, if any: the driver sends every attempt through them.
+        self._hooks: Optional[AttemptHooks] = None
+        if event_hooks is not None:
+            self.event_hooks = event_hooks
+
+    @property
+    def event_hooks(self) -> EventHooks:
+        """The functions run on every attempt of every call, as httpx's ``event_hooks``:
+        ``{"request": [...], "response": [...]}``. A request hook gets an
+        ``AttemptRequest`` (the operation, the attempt's number, method, URL, headers with
+        the credentials masked) and may change its ``headers``; a response hook gets an
+        ``AttemptResponse`` (status, headers, the seconds it took). A hook that raises ends
+        the call with its exception. Shown as new lists: to change the hooks, assign
+        (``api_client.event_hooks = {...}``), which checks them as the constructor does.
+        """
+        hooks = self._hooks
+        return {"request": [], "response": []} if hooks is None else hooks.event_hooks()
+
+    @event_hooks.setter
+    def event_hooks(self, event_hooks: EventHooks) -> None:
+        from ._hooks import attempt_hooks
+
+        self._hooks = attempt_hooks(event_hooks, self._awaits_hooks)
 
     @property
     def default_headers(self) -> Dict[str, str]:

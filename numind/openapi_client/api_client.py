@@ -39,9 +39,11 @@ from .rest import RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import Callable
 
     from ._deadline import Deadline
     from ._endpoint import Endpoint
+    from ._hooks import EventHooks
     from ._request import CallOptions, PreparedRequest
     from ._types import RequestTimeout
     from .api_response import ApiResponse
@@ -63,6 +65,8 @@ class ApiClient(BaseApiClient):
     :param header_name: a header sent with every request ...
     :param header_value: ... and its value.
     :param cookie: a ``Cookie`` header sent with every request.
+    :param event_hooks: functions run on every attempt of every call:
+        ``{"request": [...], "response": [...]}`` (see ``event_hooks``).
     """
 
     def __init__(
@@ -71,8 +75,10 @@ class ApiClient(BaseApiClient):
         header_name: Optional[str] = None,
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
+        *,
+        event_hooks: Optional[EventHooks] = None,
     ) -> None:
-        super().__init__(configuration, header_name, header_value, cookie)
+        super().__init__(configuration, header_name, header_value, cookie, event_hooks=event_hooks)
         self.rest_client = RESTClientObject(self.configuration)
 
     def __enter__(self) -> ApiClient:
@@ -171,11 +177,14 @@ class ApiClient(BaseApiClient):
                 time.sleep(wait)
             started = time.perf_counter()
             try:
+                send: Callable[[PreparedRequest], RESTResponse] = self.rest_client.send
+                if self._hooks is not None:  # the user's event hooks (_hooks.py)
+                    send = self._hooks.bound(send, retries.retries + 1)
                 if self._tracing is None:
-                    response = self.rest_client.send(request)
+                    response = send(request)
                 else:  # the attempt in its span, with its traceparent
                     with self._tracing.attempt(request, retries) as attempt:
-                        response = attempt.answered(self.rest_client.send(attempt.request))
+                        response = attempt.answered(send(attempt.request))
             except ApiConnectionError as error:
                 time.sleep(retries.after_error(error))  # raises when there is no retry
                 continue

@@ -27,9 +27,11 @@ from .rest import RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import Awaitable, Callable
 
     from numind.openapi_client._deadline import Deadline
     from numind.openapi_client._endpoint import Endpoint
+    from numind.openapi_client._hooks import EventHooks
     from numind.openapi_client._request import CallOptions, PreparedRequest
     from numind.openapi_client._types import RequestTimeout
     from numind.openapi_client.api_response import ApiResponse
@@ -52,7 +54,11 @@ class ApiClient(BaseApiClient):
     :param header_name: a header sent with every request ...
     :param header_value: ... and its value.
     :param cookie: a ``Cookie`` header sent with every request.
+    :param event_hooks: functions run on every attempt of every call:
+        ``{"request": [...], "response": [...]}`` (see ``event_hooks``).
     """
+
+    _awaits_hooks = True
 
     def __init__(
         self,
@@ -60,8 +66,10 @@ class ApiClient(BaseApiClient):
         header_name: Optional[str] = None,
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
+        *,
+        event_hooks: Optional[EventHooks] = None,
     ) -> None:
-        super().__init__(configuration, header_name, header_value, cookie)
+        super().__init__(configuration, header_name, header_value, cookie, event_hooks=event_hooks)
         self.rest_client = RESTClientObject(self.configuration)
 
     async def __aenter__(self) -> ApiClient:
@@ -162,11 +170,14 @@ class ApiClient(BaseApiClient):
                 await asyncio.sleep(wait)
             started = time.perf_counter()
             try:
+                send: Callable[[PreparedRequest], Awaitable[RESTResponse]] = self.rest_client.send
+                if self._hooks is not None:  # the user's event hooks (_hooks.py)
+                    send = self._hooks.bound_async(send, retries.retries + 1)
                 if self._tracing is None:
-                    response = await self.rest_client.send(request)
+                    response = await send(request)
                 else:  # the attempt in its span, with its traceparent
                     with self._tracing.attempt(request, retries) as attempt:
-                        response = attempt.answered(await self.rest_client.send(attempt.request))
+                        response = attempt.answered(await send(attempt.request))
             except ApiConnectionError as error:
                 await asyncio.sleep(retries.after_error(error))  # raises when there is no retry
                 continue
