@@ -199,7 +199,8 @@ def test_a_provider_is_named_by_what_it_is_never_by_its_state(tmp_path: Path) ->
     assert describe_provider(Vault()) == f"{__name__}.Vault"
     assert describe_provider(read_key) == f"{__name__}.read_key"
     key_file = functools.partial(Path.read_text, tmp_path / "key")
-    assert describe_provider(key_file) == "functools.partial(pathlib.Path.read_text)"
+    module = Path.read_text.__module__  # pathlib, or pathlib._local from 3.13
+    assert describe_provider(key_file) == f"functools.partial({module}.Path.read_text)"
     assert describe_provider(lambda: "key-1").endswith(".<lambda>")
     assert describe_provider(Vault().token) == f"{__name__}.Vault.token"
     assert repr(ProvidedToken(read_key)) == f"ProvidedToken({__name__}.read_key)"
