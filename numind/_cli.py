@@ -44,11 +44,20 @@ if TYPE_CHECKING:
     from numind.openapi_client.auth import StoredCredentials
 
 
+_SDK_LOGGER = "numind.openapi_client"
+
+
 class _Warnings(logging.Handler):
     """The SDK's WARNING records (``Configuration()``'s), shown as the CLI's warnings."""
 
     def emit(self, record: logging.LogRecord) -> None:
         Output.warning(record.getMessage())
+
+
+def _not_shown_by_the_cli(record: logging.LogRecord) -> bool:
+    """The filter of the SDK's stderr log (``--debug``, ``NUMIND_LOG``) while a command
+    runs: the SDK's warnings are the CLI's own (``_Warnings``), not shown twice."""
+    return record.levelno < logging.WARNING or not record.name.startswith(_SDK_LOGGER)
 
 
 def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
@@ -67,13 +76,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         getattr(args, "help_of", parser).print_help(sys.stderr)
         return 2
     from numind.openapi_client import OpenApiException
+    from numind.openapi_client._logging import ENV_STDERR
     from numind.openapi_client.configuration import log_to_stderr
 
     if getattr(args, "debug", False):
         log_to_stderr("debug")
-    sdk_logger = logging.getLogger("numind.openapi_client")
+    sdk_logger = logging.getLogger(_SDK_LOGGER)
     handler = _Warnings(logging.WARNING)
     sdk_logger.addHandler(handler)
+    ENV_STDERR.addFilter(_not_shown_by_the_cli)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
@@ -93,6 +104,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     finally:
         sdk_logger.removeHandler(handler)
+        ENV_STDERR.removeFilter(_not_shown_by_the_cli)
     return 0
 
 

@@ -533,6 +533,19 @@ def test_configuration_logs_once_that_the_api_key_hides_a_stored_login(
     assert (run.stdout, run.stderr) == ("stored_login\n" * 3, "")
 
 
+def test_numind_debug_shows_a_warning_of_the_sdk_once(env: dict[str, str]) -> None:
+    assert login(env, new_email())[0] == 0
+    run = subprocess.run(
+        [str(NUMIND), "--debug", "auth", "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "NUMIND_API_KEY": "nm_key"},
+    )
+    assert run.stderr.count("NUMIND_API_KEY is set, so it is used instead of the login") == 1
+    assert "numind: warning: NUMIND_API_KEY is set, so it is used instead" in run.stderr
+
+
 def test_auth_token_prints_the_access_token_refreshed_first(own_server: LocalServer) -> None:
     env = {**os.environ, "NUMIND_BASE_URL": own_server.url}
     assert login(env, new_email())[0] == 0
