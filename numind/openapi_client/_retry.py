@@ -19,7 +19,7 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Collection, Dict, Mapping, Optional, Tuple, Union
 
 from urllib3.exceptions import (
     HTTPError,
@@ -53,13 +53,19 @@ if TYPE_CHECKING:
         def headers(self) -> Mapping[str, str]: ...
         def get_redirect_location(self) -> Union[str, bool, None]: ...
 
+    class WaitObserver(Protocol):
+        """Told of each wait of a call's retry loop before it begins (``_tracing`` makes it
+        an event of the call's span). Called only on a retry or a cool-down, never on a
+        call's usual path."""
+
+        def waited(self, name: str, attributes: Dict[str, Any]) -> None: ...
+
 
 __all__ = [
     "DEFAULT_RETRIES",
     "CallRetries",
     "CoolDowns",
     "RetryPolicy",
-    "observe_waits",
     "to_retry",
 ]
 
@@ -69,18 +75,7 @@ logger = logging.getLogger("numind.openapi_client")
 #: (``random.random``); unit tests put fakes here.
 _clock = time.monotonic
 _jitter = random.random
-#: Told of each wait of a retry loop before it begins, as an event (name, attributes);
-#: see ``observe_waits``.
-on_wait: Optional[Callable[[str, Dict[str, Any]], None]] = None
 _COOL_DOWN = "a 429 answer asked this client to wait (Retry-After)"
-
-
-def observe_waits(hook: Callable[[str, Dict[str, Any]], None]) -> None:
-    """Tell ``hook`` of each wait of every retry loop before it begins: ``_tracing`` adds
-    them to the span of the call, once a client traces its calls. Read only on a retry or
-    a cool-down, never on a call's usual path."""
-    global on_wait
-    on_wait = hook
 
 
 #: Retries of a call when ``Configuration.retries`` is not set.
@@ -334,8 +329,10 @@ class CallRetries:
         method: str,
         url: str,
         cool_downs: CoolDowns,
+        observer: Optional[WaitObserver] = None,
     ) -> None:
         self.policy = policy
+        self.observer = observer
         self.deadline = deadline
         self.method = method
         self.url = url
@@ -365,8 +362,8 @@ class CallRetries:
             return 0.0
         if left >= self.deadline.remaining():
             raise self._cooling_down(asked_by, left)
-        if on_wait is not None:
-            on_wait(
+        if self.observer is not None:
+            self.observer.waited(
                 "numind.cool_down", {"numind.wait.seconds": left, "numind.wait.reason": _COOL_DOWN}
             )
         return left
@@ -438,8 +435,8 @@ class CallRetries:
         if wait >= self.deadline.remaining():
             return None
         self.retries += 1
-        if on_wait is not None:
-            on_wait(
+        if self.observer is not None:
+            self.observer.waited(
                 "numind.retry",
                 {
                     "numind.retry.number": self.retries,

@@ -25,7 +25,6 @@ recorded exception is redacted the same way.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import traceback
 from typing import TYPE_CHECKING, Any, Dict, Generator, Optional, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -35,7 +34,6 @@ from numind import __version__
 from . import _endpoints
 from ._endpoint import Endpoint
 from ._redact import redact_url
-from ._retry import observe_waits
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
@@ -58,10 +56,6 @@ _TEMPLATES: Dict[str, str] = {
     for value in vars(_endpoints).values()
     if isinstance(value, Endpoint)
 }
-
-#: True between the start of a call's span and the entry of the driver that it runs: that
-#: entry is the call itself (``Tracing.starts`` says False), not a call of its own.
-_SPANNED: contextvars.ContextVar[bool] = contextvars.ContextVar("numind_spanned", default=False)
 
 
 def tracing_for() -> Optional[Tracing]:
@@ -87,17 +81,13 @@ class Tracing:
         self._inject = propagate.inject
         self._kinds = SpanKind.INTERNAL, SpanKind.CLIENT
         self._error = Status(StatusCode.ERROR)
-        # The waits of a retry loop are told to the span that is current then: the call's.
-        observe_waits(_note_wait)
 
-    @staticmethod
-    def starts() -> bool:
-        """Whether this entry of the driver (``invoke``, ``invoke_unread``,
-        ``_refresh_tokens``) starts a call's span: False for the entry that the span runs."""
-        if _SPANNED.get():
-            _SPANNED.set(False)
-            return False
-        return True
+    def waited(self, name: str, attributes: Dict[str, Any]) -> None:
+        """A wait of a call's retry loop (a ``WaitObserver``): an event of the span that is
+        current then, the call's (the attempt's span has ended)."""
+        from opentelemetry import trace
+
+        trace.get_current_span().add_event(name, attributes)
 
     @contextlib.contextmanager
     def operation(self, name: str) -> Generator[None, None, None]:
@@ -105,14 +95,11 @@ class Tracing:
         with self._tracer.start_as_current_span(
             name, kind=self._kinds[0], record_exception=False, set_status_on_exception=False
         ) as span:
-            token = _SPANNED.set(True)
             try:
                 yield
             except BaseException as error:
                 _record(span, error)
                 raise
-            finally:
-                _SPANNED.reset(token)
 
     @contextlib.contextmanager
     def attempt(
@@ -195,10 +182,3 @@ def _record(span: Span, error: BaseException) -> None:
         escaped=True,
     )
     span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {message}"))
-
-
-def _note_wait(name: str, attributes: Dict[str, Any]) -> None:
-    """A wait of a call's retry loop, as an event of the current span (the call's)."""
-    from opentelemetry import trace
-
-    trace.get_current_span().add_event(name, attributes)

@@ -94,10 +94,14 @@ class ApiClient(BaseApiClient):
         self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
     ) -> ApiResponse[T]:
         """Call ``endpoint`` with ``args`` (in the order of ``endpoint.params``) and decode."""
-        if self._tracing is not None and self._tracing.starts():
-            # The call in its span, which runs this body (not a subclass's override again).
+        if self._tracing is not None:  # the call in its span (_tracing.py)
             with self._tracing.operation(endpoint.operation_id):
-                return await ApiClient.invoke(self, endpoint, args, options)
+                return await self._invoke(endpoint, args, options)
+        return await self._invoke(endpoint, args, options)
+
+    async def _invoke(
+        self, endpoint: Endpoint[T], args: Sequence[Any], options: CallOptions
+    ) -> ApiResponse[T]:
         request = prepare(
             endpoint, args, options, self.configuration, self._headers, self._serialize
         )
@@ -116,10 +120,14 @@ class ApiClient(BaseApiClient):
         The call ends here: reading the body is the caller's, each read bounded by the
         read timeout but no longer by the call's deadline.
         """
-        if self._tracing is not None and self._tracing.starts():
-            # The call in its span, which runs this body (not a subclass's override again).
+        if self._tracing is not None:  # the call in its span (_tracing.py)
             with self._tracing.operation(endpoint.operation_id):
-                return await ApiClient.invoke_unread(self, endpoint, args, options)
+                return await self._invoke_unread(endpoint, args, options)
+        return await self._invoke_unread(endpoint, args, options)
+
+    async def _invoke_unread(
+        self, endpoint: Endpoint[Any], args: Sequence[Any], options: CallOptions
+    ) -> aiohttp.ClientResponse:
         request = prepare(
             endpoint, args, options, self.configuration, self._headers, self._serialize, True
         )
@@ -147,10 +155,14 @@ class ApiClient(BaseApiClient):
         self, base_url: str, refresh_token: str, deadline: Deadline
     ) -> TokenResponse:
         """An ``AsyncTokenExchange``: a refresh sent to ``base_url``, within ``deadline``."""
-        if self._tracing is not None and self._tracing.starts():
-            # The call in its span, which runs this body (not a subclass's override again).
+        if self._tracing is not None:  # the call in its span (_tracing.py)
             with self._tracing.operation(POST_TOKEN.operation_id):
-                return await ApiClient._refresh_tokens(self, base_url, refresh_token, deadline)
+                return await self._refresh(base_url, refresh_token, deadline)
+        return await self._refresh(base_url, refresh_token, deadline)
+
+    async def _refresh(
+        self, base_url: str, refresh_token: str, deadline: Deadline
+    ) -> TokenResponse:
         response = await self._send(self._refresh_request(base_url, refresh_token, deadline))
         await response.read()
         decoded: ApiResponse[TokenResponse] = self._decode(response, POST_TOKEN.response_types)
@@ -162,7 +174,12 @@ class ApiClient(BaseApiClient):
         if self.configuration._debug:  # pyright: ignore[reportPrivateUsage]
             self._log_request(request)
         retries = CallRetries(
-            self._retry_policy, request.deadline, request.method, request.url, self._cool_downs
+            self._retry_policy,
+            request.deadline,
+            request.method,
+            request.url,
+            self._cool_downs,
+            self._tracing,  # the waits: events of the call's span
         )
         while True:
             wait = retries.before_attempt()
