@@ -38,6 +38,29 @@ def test_the_docs_have_examples_for_every_page() -> None:
     assert pages_with_blocks == {page.name for page in PAGES}
 
 
+def example_env(
+    server: LocalServer,
+    session: sdk.TokenResponse,
+    api_key: str,
+    code_for_docs: str,
+    cwd: pathlib.Path,
+) -> dict[str, str]:
+    """The environment that an example runs in: the server's URL and the user's tokens,
+    API key and authorization code, and a credential directory of its own; no other
+    ``NUMIND_`` variable."""
+    assert session.refresh_token is not None
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NUMIND_")}
+    return {
+        **clean,
+        "NUMIND_BASE_URL": server.url,
+        "NUMIND_API_KEY": api_key,
+        "ACCESS_TOKEN": session.token,
+        "NUMIND_REFRESH_TOKEN": session.refresh_token,
+        "NUMIND_AUTH_CODE": code_for_docs,
+        "NUMIND_CONFIG_DIR": str(cwd / "numind-config"),
+    }
+
+
 def run_block(server: LocalServer, code: str, cwd: pathlib.Path) -> str:
     """Run ``code`` in a fresh interpreter with the credentials of a fresh user of the
     session's local server in the environment; fail on an error or a caught exception."""
@@ -48,17 +71,7 @@ def run_block(server: LocalServer, code: str, cwd: pathlib.Path) -> str:
         api = sdk.AuthenticationApi(client)
         key = api.post_api_auth_user_tokens({"name": "docs"})
         code_for_docs = authorization_code(api, email, DOC_REDIRECT_URI)
-    assert session.refresh_token is not None
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("NUMIND_")}
-    env = {
-        **clean,
-        "NUMIND_BASE_URL": server.url,
-        "NUMIND_API_KEY": key.token,
-        "ACCESS_TOKEN": session.token,
-        "NUMIND_REFRESH_TOKEN": session.refresh_token,
-        "NUMIND_AUTH_CODE": code_for_docs,
-        "NUMIND_CONFIG_DIR": str(cwd / "numind-config"),
-    }
+    env = example_env(server, session, key.token, code_for_docs, cwd)
     result = subprocess.run(
         [sys.executable, "-c", code],
         env=env,

@@ -9,23 +9,20 @@ import base64
 import json
 import logging
 import os
-import pathlib
 import ssl
-import subprocess
-import sys
 
 import pytest
 import trustme
 from forward_proxy import ForwardProxy
 from recording_server import Canned, RecordingServer
 from signing_in import new_email
+from test_cli import numind
 from twin import Twin
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
 
 REMOTE_PROXY = "http://me:pw-SECRET@proxy.example.test:3128"
-NUMIND = pathlib.Path(sys.executable).with_name("numind")
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
@@ -230,17 +227,6 @@ def test_an_invalid_environment_proxy_is_refused_before_anything_is_sent(
 # -- the command line -------------------------------------------------------------------
 
 
-def _numind(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(NUMIND), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def test_the_command_line_uses_and_shows_the_proxy_of_the_environment(
     server: LocalServer,
 ) -> None:
@@ -249,13 +235,13 @@ def test_the_command_line_uses_and_shows_the_proxy_of_the_environment(
     with ForwardProxy() as proxy:
         port = proxy.url.rsplit(":", 1)[1]
         env["HTTP_PROXY"] = f"http://me:pw-SECRET@127.0.0.1:{port}"
-        status = _numind("auth", "status", env=env)
-        as_json = json.loads(_numind("--json", "auth", "status", env=env).stdout)
+        status = numind("auth", "status", env=env)
+        as_json = json.loads(numind("--json", "auth", "status", env=env).stdout)
         assert proxy.seen == [f"GET {server.url}/api/auth/me"] * 2
         assert all(h["proxy-authorization"] for h in proxy.headers)
         env["NO_PROXY"] = "127.0.0.1"
-        bypassed = _numind("auth", "status", env=env)
-        bypassed_json = json.loads(_numind("--json", "auth", "status", env=env).stdout)
+        bypassed = numind("auth", "status", env=env)
+        bypassed_json = json.loads(numind("--json", "auth", "status", env=env).stdout)
         assert len(proxy.seen) == 2
     assert status.returncode == 0, status.stderr
     assert f"  Proxy: {proxy.url} (from HTTP_PROXY)\n" in status.stdout
@@ -275,7 +261,7 @@ def test_the_command_line_refuses_plain_http_through_a_remote_environment_proxy(
         "NUMIND_API_KEY": "t",
         "HTTP_PROXY": REMOTE_PROXY,
     }
-    status = _numind("auth", "status", env=env)
+    status = numind("auth", "status", env=env)
     assert status.returncode == 1
     assert "  Proxy: http://proxy.example.test:3128 (from HTTP_PROXY)\n" in status.stdout
     assert "Refusing plain http:// to '127.0.0.1' through the proxy" in status.stdout
@@ -296,7 +282,7 @@ def test_the_command_line_signs_in_through_the_proxy_of_the_environment(
         code, out, err = login(env, email)
         assert (code, err) == (0, "")
         assert f"Signed in as {email}" in out
-        whoami = _numind("auth", "whoami", env=env)
+        whoami = numind("auth", "whoami", env=env)
     assert whoami.stdout == email + "\n"
     assert f"POST {server.url}/api/auth/token" in proxy.seen
     assert proxy.seen[-1] == f"GET {server.url}/api/auth/me"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import importlib
-import os
 import pathlib
 import re
 import subprocess
@@ -25,7 +24,7 @@ import pytest
 import yaml
 from _examples import ROOT
 from signing_in import authorization_code, new_email, sign_in
-from test_docs_examples import BLOCKS, DOC_REDIRECT_URI
+from test_docs_examples import BLOCKS, DOC_REDIRECT_URI, example_env
 
 import numind.openapi_client as sdk
 from numind.openapi_client.testing import LocalServer
@@ -206,7 +205,6 @@ def test_an_example_that_renames_or_deletes_a_key_leaves_your_keys_as_they_were(
 ) -> None:
     email = new_email()
     session = sign_in(server, email)
-    assert session.refresh_token is not None
     configuration = sdk.Configuration(host=server.url, access_token=session.token)
     with sdk.ApiClient(configuration) as client:
         api = sdk.AuthenticationApi(client)
@@ -215,15 +213,7 @@ def test_an_example_that_renames_or_deletes_a_key_leaves_your_keys_as_they_were(
         api.post_api_auth_user_tokens({"name": "ci"})
         before = sorted((k.id, k.name) for k in api.get_api_auth_user_tokens())
         code_for_docs = authorization_code(api, email, DOC_REDIRECT_URI)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("NUMIND_")},
-        "NUMIND_BASE_URL": server.url,
-        "NUMIND_API_KEY": key.token,
-        "ACCESS_TOKEN": session.token,
-        "NUMIND_REFRESH_TOKEN": session.refresh_token,
-        "NUMIND_AUTH_CODE": code_for_docs,
-        "NUMIND_CONFIG_DIR": str(tmp_path / "numind-config"),
-    }
+    env = example_env(server, session, key.token, code_for_docs, tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
