@@ -6,6 +6,7 @@ import ast
 import importlib
 import importlib.metadata
 import inspect
+import os
 import pathlib
 import subprocess
 import sys
@@ -140,6 +141,23 @@ def test_importing_the_package_loads_no_model_or_pydantic_until_used() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_importing_the_package_alone_loads_only_its_root() -> None:
+    # What `import numind.openapi_client` costs before anything is used: its names load on
+    # first use, and NUMIND_LOG unset needs no logging (it is looked up in the environment).
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import numind.openapi_client\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(m for m in new if m.startswith(('numind', 'logging'))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMIND_LOG"}
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert output.strip() == "['numind', 'numind.openapi_client']"
 
 
 #: The generated-style surface that ``.openapi-generator/FILES`` lists, exactly:

@@ -14,14 +14,17 @@ costs little more than its dependencies. Start with::
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 from numind import __version__
 
-from . import _logging
-
 # NUMIND_LOG=debug|info|warning: the SDK's log on stderr, from the start (as OPENAI_LOG).
-_logging.log_from_environment()
+# Looked at first, so that without it the import costs what it did (no logging module).
+if os.environ.get("NUMIND_LOG"):
+    from ._logging import log_from_environment
+
+    log_from_environment()
 
 if TYPE_CHECKING:
     from ._hooks import AttemptRequest, AttemptResponse, EventHooks
