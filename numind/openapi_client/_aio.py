@@ -8,7 +8,7 @@ import asyncio
 import concurrent.futures
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout_at as _timeout_at
@@ -18,7 +18,7 @@ else:  # the package asyncio's own was made from
 if TYPE_CHECKING:
     from ._deadline import Deadline
 
-__all__ = ["WAIT_ENDS_EARLY", "run_in_thread", "timeout_at"]
+__all__ = ["WAIT_ENDS_EARLY", "run_in_thread", "timeout_at", "within_deadline"]
 
 #: Seconds before a call's deadline that a wait inside the call ends, so that its own
 #: error (the lock it waited for, the refresh it was sending) is the one raised rather
@@ -38,6 +38,21 @@ def timeout_at(deadline: Optional[Deadline], early: float = 0.0) -> Any:
         return _timeout_at(None)
     loop = asyncio.get_running_loop()
     return _timeout_at(loop.time() + deadline.remaining() - early)
+
+
+async def within_deadline(
+    awaitable: Awaitable[T], deadline: Deadline, late: Callable[[], BaseException]
+) -> T:
+    """Await the user's ``awaitable`` (a token provider's, an event hook's), cancelled when
+    the call's ``deadline`` passes; then ``late()`` is raised. A timeout of its own, before
+    the deadline, is raised as it is."""
+    try:
+        async with timeout_at(deadline):
+            return await awaitable
+    except asyncio.TimeoutError:
+        if deadline.remaining() > 0:
+            raise
+        raise late() from None
 
 
 async def run_in_thread(

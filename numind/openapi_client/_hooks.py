@@ -374,15 +374,10 @@ def _refuse_awaitable(result: Any, hook: Any) -> None:
 async def _awaited(result: Optional[Awaitable[None]], hook: Any, request: PreparedRequest) -> None:
     if result is None:
         return
-    import asyncio
+    from ._aio import within_deadline
 
-    left = request.deadline.remaining()
-    try:
-        await asyncio.wait_for(result, max(left, 0.0))
-    except asyncio.TimeoutError:
-        if request.deadline.remaining() > 0:
-            raise  # the hook's own
-        raise _timed_out(request, f"the event hook {_name(hook)}") from None
+    late = f"the event hook {_name(hook)}"
+    await within_deadline(result, request.deadline, lambda: _timed_out(request, late))
 
 
 def _in_time(request: PreparedRequest, hooks: Sequence[Any]) -> None:

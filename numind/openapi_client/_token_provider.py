@@ -177,17 +177,9 @@ class ProvidedToken:
         return value
 
     async def _awaited(self, value: Any, deadline: Deadline) -> Any:
-        import asyncio
+        from ._aio import within_deadline
 
-        from ._aio import timeout_at
-
-        try:
-            async with timeout_at(deadline):
-                return await value
-        except asyncio.TimeoutError:
-            if deadline.remaining() > 0:
-                raise  # the provider's own
-            raise self._late(deadline) from None
+        return await within_deadline(value, deadline, lambda: self._late(deadline))
 
     def _checked(self, value: Any, deadline: Deadline) -> str:
         if not isinstance(value, str):
