@@ -45,7 +45,7 @@ from typing import (
 )
 
 from ._headers import check_headers, set_header
-from ._redact import REDACTED, SECRET_HEADERS, Secret, redact_url
+from ._redact import masked_headers, redact_url
 from .exceptions import ApiTimeoutError, ApiTypeError, ApiValueError
 
 if TYPE_CHECKING:
@@ -272,10 +272,7 @@ def _name(hook: Any) -> str:
 
 def _seen(request: PreparedRequest, attempt: int) -> AttemptRequest:
     """What a request hook sees of ``request``: its credentials masked."""
-    headers = {
-        name: REDACTED if type(value) is Secret or name.lower() in SECRET_HEADERS else str(value)
-        for name, value in request.headers.items()
-    }
+    headers = dict(masked_headers(request.headers.items()))
     return AttemptRequest(
         request.operation, attempt, request.method, redact_url(request.url), headers
     )
@@ -345,10 +342,7 @@ class ResponseHeaders(Mapping[str, str]):
 def _answer(
     request: PreparedRequest, attempt: int, response: Any, elapsed: float
 ) -> AttemptResponse:
-    headers = ResponseHeaders(
-        (name, REDACTED if name.lower() in SECRET_HEADERS else value)
-        for name, value in response.headers.items()
-    )
+    headers = ResponseHeaders(masked_headers(response.headers.items()))
     return AttemptResponse(
         request.operation,
         attempt,

@@ -8,16 +8,20 @@ from typing import (
     Any,
     Dict,
     FrozenSet,
+    Iterable,
+    List,
     Mapping,
     Optional,
     Sequence,
     SupportsIndex,
+    Tuple,
     Union,
     cast,
 )
 
 __all__ = [
     "REDACTED",
+    "masked_headers",
     "Secret",
     "SecretBytes",
     "mask_secrets",
@@ -132,13 +136,24 @@ def _secret_keys(value: Mapping[str, Any]) -> FrozenSet[str]:
     return SECRET_KEYS | {SIGN_IN_CODE} if SIGN_IN_CODE_MARK in value else SECRET_KEYS
 
 
+def masked_headers(headers: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """``(name, value)`` pairs with the credentials replaced: a credential header's value,
+    a ``Secret`` value, and a URL's credential parameters (a ``Referer`` or ``Location``).
+    What logs and event hooks see of headers."""
+    return [
+        (
+            name,
+            REDACTED
+            if type(value) is Secret or name.lower() in SECRET_HEADERS
+            else redact_url(str(value)),
+        )
+        for name, value in headers
+    ]
+
+
 def redact_headers(headers: Optional[Mapping[str, str]]) -> str:
     """Headers as ``{name: value}`` text with credential headers replaced."""
-    shown = {
-        name: REDACTED if name.lower() in SECRET_HEADERS else redact_url(value)
-        for name, value in (headers or {}).items()
-    }
-    return repr(shown)
+    return repr(dict(masked_headers((headers or {}).items())))
 
 
 def redact_body(body: Any, content_type: Optional[str] = None) -> str:
