@@ -47,6 +47,20 @@ def me(api: ApiRules, token: str, now: float) -> int:
     return api.handle(Request("GET", "/v1/api/auth/me", f"Bearer {token}"), now).status
 
 
+def create_key(api: ApiRules, access_token: str) -> Response:
+    """POST /api/auth/user-tokens (name "k") as the user of ``access_token``."""
+    return api.handle(
+        Request(
+            "POST",
+            "/v1/api/auth/user-tokens",
+            f"Bearer {access_token}",
+            b'{"name": "k"}',
+            "application/json",
+        ),
+        NOW,
+    )
+
+
 def test_a_code_expires_by_the_time_given_not_by_the_wall_clock() -> None:
     api = rules(code_ttl=60)
     late = code_of(sign_in_page(api, REDIRECT_URI))
@@ -113,16 +127,7 @@ def test_many_distinct_login_hints_keep_the_users_and_codes_bounded() -> None:
     assert me(api, tokens["token"], NOW) == 200
     first = "000000" + "u" * hint_length + "@example.com"
     tokens = json.loads(exchange(api, code_of(sign_in_as(api, first)), NOW).body)
-    created = api.handle(
-        Request(
-            "POST",
-            "/v1/api/auth/user-tokens",
-            f"Bearer {tokens['token']}",
-            b'{"name": "k"}',
-            "application/json",
-        ),
-        NOW,
-    )
+    created = create_key(api, tokens["token"])
     assert json.loads(created.body)["userId"] == str(
         uuid.uuid5(uuid.NAMESPACE_URL, "local-server:user:" + first)
     )
@@ -176,16 +181,7 @@ def test_user_tokens_are_refused_past_their_caps(monkeypatch: pytest.MonkeyPatch
 
     def create(email: str) -> Response:
         tokens = json.loads(exchange(api, code_of(sign_in_as(api, email)), NOW).body)
-        return api.handle(
-            Request(
-                "POST",
-                "/v1/api/auth/user-tokens",
-                f"Bearer {tokens['token']}",
-                b'{"name": "k"}',
-                "application/json",
-            ),
-            NOW,
-        )
+        return create_key(api, tokens["token"])
 
     assert [create("a@example.com").status for _ in range(3)] == [200, 200, 409]
     assert json.loads(create("a@example.com").body)["code"] == "CONFLICT"
